@@ -1,0 +1,27 @@
+import type { Dataset } from './types';
+import { usage } from './usage';
+import { trades } from './trades';
+import { samples } from './samples';
+
+export type { Column, ColumnRole, ColumnType, Dataset, RawFormat } from './types';
+
+/** Every dataset the platform knows, in a stable order. Adding a dataset means adding it here. */
+export const DATASETS: readonly Dataset[] = [usage, trades, samples];
+
+export function datasetNames(): string[] {
+  return DATASETS.map((d) => d.name);
+}
+
+/** The dataset called `name`, or undefined. */
+export function findDataset(name: string): Dataset | undefined {
+  return DATASETS.find((d) => d.name === name);
+}
+
+/** The dataset called `name`; throws an error listing the known datasets otherwise. */
+export function getDataset(name: string): Dataset {
+  const dataset = findDataset(name);
+  if (!dataset) {
+    throw new Error(`Unknown dataset "${name}". Known datasets: ${datasetNames().join(', ')}.`);
+  }
+  return dataset;
+}
