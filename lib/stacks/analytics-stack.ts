@@ -62,6 +62,6 @@ export class AnalyticsStack extends Stack {
 
     // One table per NDJSON dataset; the ID derives from the dataset name, which never changes.
     new CfnOutput(this, 'AthenaWorkgroup', { value: this.workgroupName });
-    new CfnOutput(this, 'GlueDatabase', { value: this.glueDatabaseName });
+    new CfnOutput(this, 'GlueDatabaseName', { value: this.glueDatabaseName });
   }
 }

@@ -1,4 +1,4 @@
-import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { CfnOutput, type CfnResource, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
@@ -50,6 +50,21 @@ export class DatabaseStack extends Stack {
         },
       },
     });
+
+    // aws-cdk-lib strips the default security group's rules with a provider function of its own;
+    // give that function a log group with the platform's retention instead of an unbounded implicit one.
+    const restrictDefaultSg = this.node
+      .tryFindChild('Custom::VpcRestrictDefaultSGCustomResourceProvider')
+      ?.node.tryFindChild('Handler') as CfnResource | undefined;
+    if (restrictDefaultSg) {
+      const providerLogs = new logs.LogGroup(this, 'RestrictDefaultSecurityGroupLogs', {
+        retention: config.logRetentionDays as logs.RetentionDays,
+        removalPolicy: RemovalPolicy.DESTROY,
+      });
+      restrictDefaultSg.addPropertyOverride('LoggingConfig', { LogGroup: providerLogs.logGroupName });
+      // Plain JavaScript: runs on Graviton like every other function of the platform.
+      restrictDefaultSg.addPropertyOverride('Architectures', ['arm64']);
+    }
 
     let gatewayAttachment: ec2.CfnVPCGatewayAttachment | undefined;
     if (reachable) {
