@@ -35,13 +35,27 @@ export interface BatchResult {
   readonly requests: number;
 }
 
+export interface BatchOptions {
+  /**
+   * When the sets need several requests, run them all in one transaction: every set is applied or
+   * none is. Inside `transaction()` a batch is atomic anyway.
+   * @default false: each request is atomic on its own, and a failure leaves earlier requests applied
+   * (harmless for idempotent `ON CONFLICT DO NOTHING` loads, which are simply retried).
+   */
+  readonly atomic?: boolean;
+  /** Size budget of one request in bytes. @default 3.5 MiB (the Data API limit is 4 MiB) */
+  readonly maxRequestBytes?: number;
+  /** Most parameter sets in one request. @default 1000 */
+  readonly maxSetsPerRequest?: number;
+}
+
 export interface Database {
   /** Runs one statement and returns its rows (empty for statements without a result set). */
   query<T extends Row = Row>(sql: string, params?: SqlParams): Promise<T[]>;
   /** Runs one statement and returns rows and the number of records updated. */
   execute<T extends Row = Row>(sql: string, params?: SqlParams): Promise<ExecuteResult<T>>;
   /** Runs one statement once per parameter set, split into requests under the Data API size limit. */
-  batch(sql: string, paramSets: readonly SqlParams[]): Promise<BatchResult>;
+  batch(sql: string, paramSets: readonly SqlParams[], options?: BatchOptions): Promise<BatchResult>;
   /** Runs `work` in a transaction: committed if it resolves, rolled back if it throws. */
   transaction<T>(work: (tx: Database) => Promise<T>): Promise<T>;
 }

@@ -30,8 +30,8 @@ export const MAX_TIMEOUT = Duration.minutes(15);
 export const MAX_MEMORY_MB = 3008;
 
 /**
- * A Node.js function with the defaults every function of the platform shares: a pinned current
- * Node.js runtime on arm64, an esbuild bundle (minified, tree-shaken, ESM, source maps), a log group
+ * A Node.js function with the defaults every function of the platform shares: the current Node.js
+ * runtime (24) on arm64, an esbuild bundle (minified, tree-shaken, ESM, source maps), a log group
  * with a retention that is kept on delete policy-free, and a bounded timeout and memory size.
  */
 export class AppFunction extends nodejs.NodejsFunction {
@@ -54,7 +54,7 @@ export class AppFunction extends nodejs.NodejsFunction {
       projectRoot: REPO_ROOT,
       depsLockFilePath: path.join(REPO_ROOT, 'package-lock.json'),
       description: props.description,
-      runtime: lambda.Runtime.NODEJS_22_X,
+      runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
       timeout,
       memorySize,

@@ -1,10 +1,19 @@
-import { CfnOutput, type CfnResource, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import {
+  CfnOutput,
+  type CfnResource,
+  Duration,
+  RemovalPolicy,
+  Stack,
+  type StackProps,
+  Validations,
+} from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { isIpv6Cidr } from '../cidr';
+import { SchemaMigrations } from '../constructs/schema-migrations';
 import type { AppConfig } from '../config';
 
 export interface DatabaseStackProps extends StackProps {
@@ -28,6 +37,8 @@ export class DatabaseStack extends Stack {
   public readonly cluster: rds.DatabaseCluster;
   public readonly secret: secretsmanager.ISecret;
   public readonly databaseName = DATABASE_NAME;
+  /** Applies `migrations/` on every deploy; depend on it for anything that needs the tables. */
+  public readonly migrations: SchemaMigrations;
 
   constructor(scope: Construct, id: string, props: DatabaseStackProps) {
     super(scope, id, props);
@@ -154,6 +165,13 @@ export class DatabaseStack extends Stack {
     }
     // A publicly accessible instance can only be created once the VPC has its internet gateway.
     if (gatewayAttachment) this.cluster.node.addDependency(gatewayAttachment);
+
+    this.migrations = new SchemaMigrations(this, 'SchemaMigrations', {
+      cluster: this.cluster,
+      secret: this.secret,
+      databaseName: DATABASE_NAME,
+      logRetentionDays: config.logRetentionDays as logs.RetentionDays,
+    });
 
     new CfnOutput(this, 'DatabaseClusterArn', {
       value: this.cluster.clusterArn,
