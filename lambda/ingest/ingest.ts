@@ -1,0 +1,301 @@
+import { createHash } from 'node:crypto';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { datasetNames, findDataset } from '../../datasets';
+import type { Dataset } from '../../datasets/types';
+import { recordTime, recordValidator, type FieldError, type NormalizedRecord } from '../../datasets/validate';
+import type { ObjectWriter } from '../shared/s3';
+
+/** Limits on one request. Function URLs already cap the (compressed) request at 6 MB. */
+export const INGEST_LIMITS = {
+  /** Largest body after decompression, in bytes. */
+  maxDecompressedBytes: 20 * 1024 * 1024,
+  /** Most records in one request. */
+  maxRecords: 50_000,
+} as const;
+
+/** A request the caller must fix; mapped to an HTTP 4xx by the handler. */
+export class IngestError extends Error {
+  constructor(
+    readonly statusCode: 400 | 404 | 405 | 413 | 415,
+    readonly code: string,
+    message: string,
+    readonly details?: Record<string, unknown>,
+  ) {
+    super(message);
+    this.name = 'IngestError';
+  }
+}
+
+export interface IngestRequest {
+  /** The dataset named by the path (`POST /<dataset>`). */
+  readonly datasetName: string;
+  readonly body: Uint8Array;
+  /** `application/json` (array), `application/x-ndjson`; anything else is sniffed. */
+  readonly contentType?: string;
+  /** `gzip` or absent; a gzip body is also recognised by its magic bytes. */
+  readonly contentEncoding?: string;
+}
+
+export interface IngestDependencies {
+  readonly writer: ObjectWriter;
+  readonly bucket: string;
+  /** @default () => new Date() */
+  readonly now?: () => Date;
+}
+
+export type RecordResult =
+  | { readonly index: number; readonly status: 'accepted' }
+  | { readonly index: number; readonly status: 'rejected'; readonly errors: readonly FieldError[] };
+
+export interface IngestResponse {
+  readonly dataset: string;
+  readonly received: number;
+  readonly accepted: number;
+  readonly rejected: number;
+  /** Lake key of the accepted records (`raw/...`), absent when none were accepted. */
+  readonly objectKey?: string;
+  /** Lake key of the rejected records with their reasons (`rejected/...`). */
+  readonly rejectedObjectKey?: string;
+  /** One entry per record, in request order (index 0-based; NDJSON line = index + 1 for bodies without blank lines). */
+  readonly results: readonly RecordResult[];
+}
+
+/** Result of ingesting: accepted and rejected records split, keys derived from content. */
+export interface PreparedBatch {
+  readonly dataset: Dataset;
+  readonly results: RecordResult[];
+  readonly accepted: NormalizedRecord[];
+  readonly raw?: { key: string; body: Buffer };
+  readonly rejectedObject?: { key: string; body: Buffer };
+}
+
+const GZIP = [0x1f, 0x8b];
+
+function isGzip(body: Uint8Array): boolean {
+  return body.length >= 2 && body[0] === GZIP[0] && body[1] === GZIP[1];
+}
+
+/** Decompresses a gzip body within the size limit. */
+export function decodeBody(body: Uint8Array, contentEncoding?: string): Buffer {
+  const encoding = contentEncoding?.trim().toLowerCase();
+  if (encoding && encoding !== 'gzip' && encoding !== 'identity') {
+    throw new IngestError(
+      415,
+      'UnsupportedEncoding',
+      `Content-Encoding "${contentEncoding}" is not supported: send gzip or no encoding.`,
+    );
+  }
+  const buffer = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  if (encoding === 'gzip' || isGzip(buffer)) {
+    try {
+      return gunzipSync(buffer, { maxOutputLength: INGEST_LIMITS.maxDecompressedBytes + 1 });
+    } catch (err) {
+      if ((err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE' || err instanceof RangeError) {
+        throw tooLarge(`decompressed body exceeds ${INGEST_LIMITS.maxDecompressedBytes} bytes`);
+      }
+      throw new IngestError(
+        400,
+        'InvalidGzip',
+        `The body is marked or looks gzip-compressed but cannot be decompressed: ${(err as Error).message}.`,
+      );
+    }
+  }
+  if (buffer.length > INGEST_LIMITS.maxDecompressedBytes) {
+    throw tooLarge(`body of ${buffer.length} bytes exceeds ${INGEST_LIMITS.maxDecompressedBytes} bytes`);
+  }
+  return buffer;
+}
+
+function tooLarge(what: string): IngestError {
+  return new IngestError(
+    413,
+    'PayloadTooLarge',
+    `Request too large: ${what}. Limits per request: ${INGEST_LIMITS.maxDecompressedBytes / 1024 / 1024} MB ` +
+      `decompressed, ${INGEST_LIMITS.maxRecords} records, 6 MB on the wire (Function URL limit). Split the batch.`,
+    { ...INGEST_LIMITS },
+  );
+}
+
+/** Parses a JSON array or NDJSON body into records. Malformed JSON is a 400 naming the line. */
+export function parseRecords(text: string, contentType?: string): unknown[] {
+  const type = contentType?.split(';')[0].trim().toLowerCase();
+  const trimmed = text.trimStart();
+  if (trimmed.length === 0) {
+    throw new IngestError(
+      400,
+      'EmptyBody',
+      'The request body is empty: send a JSON array or NDJSON records.',
+    );
+  }
+  const asArray =
+    type === 'application/json'
+      ? trimmed.startsWith('[') || !trimmed.includes('\n')
+      : trimmed.startsWith('[');
+  if (asArray) {
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch (err) {
+      throw new IngestError(
+        400,
+        'MalformedJson',
+        `Malformed JSON in the request body: ${(err as Error).message}.`,
+      );
+    }
+    if (!Array.isArray(value)) {
+      throw new IngestError(
+        400,
+        'NotAnArray',
+        'A JSON body must be an array of records ([{...}, {...}]); for one record per line use Content-Type application/x-ndjson.',
+      );
+    }
+    if (value.length === 0)
+      throw new IngestError(400, 'EmptyBody', 'The JSON array is empty: send at least one record.');
+    if (value.length > INGEST_LIMITS.maxRecords)
+      throw tooLarge(`${value.length} records exceed ${INGEST_LIMITS.maxRecords}`);
+    return value;
+  }
+  const records: unknown[] = [];
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i].trim();
+    if (line === '') continue;
+    try {
+      records.push(JSON.parse(line));
+    } catch (err) {
+      throw new IngestError(
+        400,
+        'MalformedJson',
+        `Malformed JSON on line ${i + 1} of the NDJSON body: ${(err as Error).message}. Line starts: ${line.slice(0, 80)}`,
+        { line: i + 1 },
+      );
+    }
+    if (records.length > INGEST_LIMITS.maxRecords)
+      throw tooLarge(`more than ${INGEST_LIMITS.maxRecords} records`);
+  }
+  if (records.length === 0)
+    throw new IngestError(400, 'EmptyBody', 'The NDJSON body holds no records (only blank lines).');
+  return records;
+}
+
+/** The dataset named by a request path `/<dataset>`; 404 listing the known ones otherwise. */
+export function datasetFromPath(path: string): Dataset {
+  const name = path.replace(/^\/+|\/+$/g, '');
+  if (name === '') {
+    throw new IngestError(
+      404,
+      'NoDataset',
+      `POST to /<dataset>. Known datasets: ${ingestibleDatasets().join(', ')}.`,
+      {
+        knownDatasets: ingestibleDatasets(),
+      },
+    );
+  }
+  const dataset = findDataset(name);
+  if (!dataset || dataset.format !== 'ndjson') {
+    throw new IngestError(
+      404,
+      'UnknownDataset',
+      `Unknown dataset "${name}". Known datasets: ${ingestibleDatasets().join(', ')}.`,
+      { knownDatasets: ingestibleDatasets() },
+    );
+  }
+  return dataset;
+}
+
+/** Datasets that accept records through the ingest endpoint. */
+export function ingestibleDatasets(): string[] {
+  return datasetNames().filter((name) => findDataset(name)?.format === 'ndjson');
+}
+
+/** Canonical NDJSON: one normalised record per line, keys in column order, trailing newline. */
+export function canonicalNdjson(records: readonly object[]): string {
+  return records.map((r) => JSON.stringify(r)).join('\n') + '\n';
+}
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+/**
+ * Validates the records and builds the objects to write, without writing them.
+ * - accepted records → `raw/<dataset>/dt=<day of the earliest record time, UTC>/<sha256>.ndjson.gz`,
+ *   the hash over the canonical NDJSON, so the same batch always gets the same key, on any day;
+ * - rejected records → `rejected/<dataset>/dt=<ingest day, UTC>/<sha256>.ndjson.gz`, each line
+ *   `{ index, errors, record }`.
+ * gzip output is deterministic (no timestamp in the header), so a retry rewrites identical bytes.
+ */
+export function prepareBatch(dataset: Dataset, records: readonly unknown[], now: Date): PreparedBatch {
+  const validate = recordValidator(dataset);
+  const results: RecordResult[] = [];
+  const accepted: NormalizedRecord[] = [];
+  const rejected: { index: number; errors: readonly FieldError[]; record: unknown }[] = [];
+  let earliest: string | undefined;
+  records.forEach((input, index) => {
+    const result = validate(input);
+    if (result.ok) {
+      accepted.push(result.record);
+      results.push({ index, status: 'accepted' });
+      const time = recordTime(dataset, result.record);
+      if (time !== undefined && (earliest === undefined || time < earliest)) earliest = time;
+    } else {
+      rejected.push({ index, errors: result.errors, record: input });
+      results.push({ index, status: 'rejected', errors: result.errors });
+    }
+  });
+  let raw: PreparedBatch['raw'];
+  if (accepted.length > 0) {
+    const text = canonicalNdjson(accepted);
+    const day = (earliest ?? now.toISOString()).slice(0, 10);
+    raw = { key: `raw/${dataset.name}/dt=${day}/${sha256(text)}.ndjson.gz`, body: gzipSync(text) };
+  }
+  let rejectedObject: PreparedBatch['rejectedObject'];
+  if (rejected.length > 0) {
+    const text = canonicalNdjson(rejected);
+    const day = now.toISOString().slice(0, 10);
+    rejectedObject = {
+      key: `rejected/${dataset.name}/dt=${day}/${sha256(text)}.ndjson.gz`,
+      body: gzipSync(text),
+    };
+  }
+  return { dataset, results, accepted, raw, rejectedObject };
+}
+
+/**
+ * Ingests one request: decode, parse, validate, write accepted and rejected records to the lake.
+ * Never touches the database: the loader picks the object up from its notification.
+ */
+export async function ingest(deps: IngestDependencies, request: IngestRequest): Promise<IngestResponse> {
+  const dataset = datasetFromPath(request.datasetName);
+  if (request.body.byteLength === 0) {
+    throw new IngestError(
+      400,
+      'EmptyBody',
+      'The request body is empty: send a JSON array or NDJSON records.',
+    );
+  }
+  const text = decodeBody(request.body, request.contentEncoding).toString('utf8');
+  const records = parseRecords(text, request.contentType);
+  const batch = prepareBatch(dataset, records, (deps.now ?? (() => new Date()))());
+  const writes: Promise<void>[] = [];
+  if (batch.raw)
+    writes.push(deps.writer.putObject(deps.bucket, batch.raw.key, batch.raw.body, 'application/x-ndjson'));
+  if (batch.rejectedObject) {
+    writes.push(
+      deps.writer.putObject(
+        deps.bucket,
+        batch.rejectedObject.key,
+        batch.rejectedObject.body,
+        'application/x-ndjson',
+      ),
+    );
+  }
+  await Promise.all(writes);
+  return {
+    dataset: dataset.name,
+    received: records.length,
+    accepted: batch.accepted.length,
+    rejected: records.length - batch.accepted.length,
+    objectKey: batch.raw?.key,
+    rejectedObjectKey: batch.rejectedObject?.key,
+    results: batch.results,
+  };
+}

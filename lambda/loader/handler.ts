@@ -1,0 +1,25 @@
+import { databaseFromEnv } from '../shared/data-api';
+import { createS3Client, s3ObjectReader } from '../shared/s3';
+import { processMessages, type QueueMessage } from './process-batch';
+import { routingFromEnv } from './route';
+
+/** The parts of the Lambda SQS event the loader reads. */
+export interface SqsEvent {
+  readonly Records: readonly QueueMessage[];
+}
+
+/** Partial batch response: only the listed messages return to the queue. */
+export interface SqsBatchResponse {
+  batchItemFailures: { itemIdentifier: string }[];
+}
+
+const reader = s3ObjectReader(createS3Client());
+const db = databaseFromEnv();
+const routing = routingFromEnv();
+const batchSize = Number(process.env.LOADER_BATCH_SIZE ?? 500);
+
+/** SQS handler: loads the object of each message, reporting failures per message. */
+export async function handler(event: SqsEvent): Promise<SqsBatchResponse> {
+  const { failed } = await processMessages({ reader, db, routing, batchSize }, event.Records ?? []);
+  return { batchItemFailures: failed.map((itemIdentifier) => ({ itemIdentifier })) };
+}

@@ -1,0 +1,68 @@
+import { Duration, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
+import { Construct } from 'constructs';
+import { AppFunction } from './app-function';
+import { acknowledgeFunctionFindings, acknowledgeWildcardResources } from './function-findings';
+import type { IngestEndpoint } from './ingest-endpoint';
+
+export interface DataGeneratorProps {
+  /** The endpoint the generated batches are POSTed to (SigV4-signed), like any producer. */
+  readonly ingestEndpoint: IngestEndpoint;
+  /** Whether the schedule runs. The function exists either way, so toggling it changes one property. @default true */
+  readonly enabled?: boolean;
+  /** EventBridge Scheduler rate or cron expression. @default 'rate(5 minutes)' */
+  readonly scheduleExpression?: string;
+  /** Records per dataset per invocation. @default 100 */
+  readonly batchSize?: number;
+  readonly logRetentionDays: logs.RetentionDays;
+}
+
+/**
+ * A scheduled function that produces realistic `usage`, `trades` and `samples` batches and sends
+ * them through the ingest Function URL, so a fresh deployment has data flowing end to end.
+ */
+export class DataGenerator extends Construct {
+  public readonly function: AppFunction;
+  public readonly schedule: scheduler.Schedule;
+
+  constructor(scope: Construct, id: string, props: DataGeneratorProps) {
+    super(scope, id);
+    const batchSize = props.batchSize ?? 100;
+    if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000) {
+      throw new Error(`${id}: batchSize ${batchSize} must be a whole number from 1 to 10000.`);
+    }
+    this.function = new AppFunction(this, 'Function', {
+      entry: 'lambda/generator/handler.ts',
+      description: 'Generates usage, trades and samples batches and POSTs them to the ingest endpoint',
+      logRetentionDays: props.logRetentionDays,
+      timeout: Duration.minutes(1),
+      memorySize: 256,
+      environment: {
+        INGEST_URL: props.ingestEndpoint.functionUrl.url,
+        GENERATOR_BATCH_SIZE: String(batchSize),
+      },
+    });
+    props.ingestEndpoint.grantInvokeUrl(this.function);
+    acknowledgeFunctionFindings(this.function);
+    const schedulerRole = new iam.Role(this, 'SchedulerRole', {
+      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
+      }),
+      description: 'Lets EventBridge Scheduler invoke the data generator',
+    });
+    this.schedule = new scheduler.Schedule(this, 'Schedule', {
+      description: 'Runs the data generator',
+      schedule: scheduler.ScheduleExpression.expression(props.scheduleExpression ?? 'rate(5 minutes)'),
+      target: new schedulerTargets.LambdaInvoke(this.function, { retryAttempts: 0, role: schedulerRole }),
+      enabled: props.enabled ?? true,
+    });
+    acknowledgeWildcardResources(
+      schedulerRole,
+      [`${this.function.functionArn}:*`],
+      'lambda:InvokeFunction on the generator function and its versions (<arn>:*), nothing else.',
+    );
+  }
+}

@@ -1,0 +1,56 @@
+import { Duration } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import { AppFunction } from './app-function';
+import { acknowledgeFunctionFindings } from './function-findings';
+
+export interface IngestEndpointProps {
+  /** The lake: accepted batches go to `raw/`, rejected records to `rejected/`. */
+  readonly lakeBucket: s3.IBucket;
+  /** Days to keep the function's logs. */
+  readonly logRetentionDays: logs.RetentionDays;
+  /** @default 512 */
+  readonly memorySize?: number;
+  /** @default Duration.seconds(30) */
+  readonly timeout?: Duration;
+}
+
+/**
+ * The ingest function behind a Function URL with IAM auth (SigV4, service `lambda`): validates a
+ * batch of one dataset's records and writes it to the lake. It may only put objects under `raw/`
+ * and `rejected/`; it has no access to the database.
+ */
+export class IngestEndpoint extends Construct {
+  public readonly function: AppFunction;
+  public readonly functionUrl: lambda.FunctionUrl;
+
+  constructor(scope: Construct, id: string, props: IngestEndpointProps) {
+    super(scope, id);
+    this.function = new AppFunction(this, 'Function', {
+      entry: 'lambda/ingest/handler.ts',
+      description: 'Validates event batches (POST /<dataset>) and writes them to the data lake',
+      logRetentionDays: props.logRetentionDays,
+      memorySize: props.memorySize ?? 512,
+      timeout: props.timeout ?? Duration.seconds(30),
+      environment: { LAKE_BUCKET: props.lakeBucket.bucketName },
+    });
+    const prefixes = [props.lakeBucket.arnForObjects('raw/*'), props.lakeBucket.arnForObjects('rejected/*')];
+    this.function.addToRolePolicy(
+      new iam.PolicyStatement({ sid: 'WriteBatches', actions: ['s3:PutObject'], resources: prefixes }),
+    );
+    acknowledgeFunctionFindings(this.function, {
+      resources: prefixes,
+      reason:
+        "s3:PutObject on objects under the lake's raw/ and rejected/ prefixes only; keys are content hashes.",
+    });
+    this.functionUrl = this.function.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.AWS_IAM });
+  }
+
+  /** Lets `grantee` POST to the Function URL (SigV4-signed requests). */
+  public grantInvokeUrl(grantee: iam.IGrantable): iam.Grant {
+    return this.function.grantInvokeUrl(grantee);
+  }
+}

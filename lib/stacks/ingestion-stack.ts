@@ -1,0 +1,71 @@
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import type * as rds from 'aws-cdk-lib/aws-rds';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
+import type { AppConfig } from '../config';
+import { DataGenerator } from '../constructs/data-generator';
+import { IngestEndpoint } from '../constructs/ingest-endpoint';
+import { ObjectLoader } from '../constructs/object-loader';
+import { ACCESS_LOGS_PREFIX } from '../constructs/secure-bucket';
+import { KEEP_ALL_OPERATIONS_ENV } from '../../lambda/loader/s3-access-log/rules';
+
+export interface IngestionStackProps extends StackProps {
+  readonly config: AppConfig;
+  readonly lakeBucket: s3.IBucket;
+  readonly logBucket: s3.IBucket;
+  readonly cluster: rds.DatabaseCluster;
+  readonly secret: secretsmanager.ISecret;
+  readonly databaseName: string;
+  readonly alertsTopic: sns.ITopic;
+}
+
+/**
+ * Stateless ingestion: the ingest Function URL, the loader (EventBridge → SQS → function → Data
+ * API, with a dead-letter queue and alarms) and the scheduled data generator. Replacing anything
+ * here never touches a bucket or the database.
+ */
+export class IngestionStack extends Stack {
+  public readonly ingest: IngestEndpoint;
+  public readonly loader: ObjectLoader;
+  public readonly generator: DataGenerator;
+
+  constructor(scope: Construct, id: string, props: IngestionStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    const logRetentionDays = config.logRetentionDays as logs.RetentionDays;
+
+    this.ingest = new IngestEndpoint(this, 'Ingest', { lakeBucket: props.lakeBucket, logRetentionDays });
+    this.loader = new ObjectLoader(this, 'Loader', {
+      lakeBucket: props.lakeBucket,
+      logBucket: props.logBucket,
+      accessLogsPrefix: ACCESS_LOGS_PREFIX,
+      cluster: props.cluster,
+      secret: props.secret,
+      databaseName: props.databaseName,
+      alertsTopic: props.alertsTopic,
+      logRetentionDays,
+    });
+    // Which access log records the loader keeps (see lambda/loader/s3-access-log/rules.ts).
+    this.loader.function.addEnvironment(KEEP_ALL_OPERATIONS_ENV, String(config.accessLogsKeepAllOperations));
+    this.generator = new DataGenerator(this, 'Generator', {
+      ingestEndpoint: this.ingest,
+      enabled: config.generatorEnabled,
+      scheduleExpression: config.generatorRate,
+      logRetentionDays,
+    });
+
+    new CfnOutput(this, 'IngestUrl', {
+      description:
+        'POST /<dataset> here with SigV4 (service lambda): npm run send -- <dataset> <file> --url <this>',
+      value: this.ingest.functionUrl.url,
+    });
+    new CfnOutput(this, 'LoaderQueueUrl', {
+      description:
+        'Loader queue, for backfills: npm run backfill -- s3://<bucket>/<prefix> --queue-url <this>',
+      value: this.loader.queue.queueUrl,
+    });
+  }
+}
