@@ -1,8 +1,10 @@
 import { type App, Tags } from 'aws-cdk-lib';
 import { loadConfig, type AppConfig } from './config';
 import { AnalyticsStack } from './stacks/analytics-stack';
+import { DashboardRepositoryStack, DashboardStack } from './stacks/dashboard-stack';
 import { DatabaseStack } from './stacks/database-stack';
 import { GuardrailsStack } from './stacks/guardrails-stack';
+import { IngestionStack } from './stacks/ingestion-stack';
 import { StorageStack } from './stacks/storage-stack';
 
 export interface PlatformStacks {
@@ -11,6 +13,9 @@ export interface PlatformStacks {
   readonly storage: StorageStack;
   readonly database: DatabaseStack;
   readonly analytics: AnalyticsStack;
+  readonly ingestion: IngestionStack;
+  readonly dashboardRepository: DashboardRepositoryStack;
+  readonly dashboard: DashboardStack;
 }
 
 /**
@@ -32,6 +37,35 @@ export function buildApp(app: App): PlatformStacks {
     athenaResultsBucket: storage.athenaResultsBucket,
   });
 
+  const ingestion = new IngestionStack(app, 'Ingestion', {
+    stackName: name('ingestion'),
+    config,
+    lakeBucket: storage.lakeBucket,
+    logBucket: storage.logBucket,
+    cluster: database.cluster,
+    secret: database.secret,
+    databaseName: database.databaseName,
+    alertsTopic: guardrails.alertsTopic,
+  });
+
   Tags.of(app).add('Project', config.projectName);
-  return { config, guardrails, storage, database, analytics };
+  const dashboardRepository = new DashboardRepositoryStack(app, 'DashboardRepository', {
+    stackName: name('dashboard-repository'),
+    config,
+  });
+  const dashboard = new DashboardStack(app, 'Dashboard', {
+    stackName: name('dashboard'),
+    config,
+    repositoryStack: dashboardRepository,
+    cluster: database.cluster,
+    secret: database.secret,
+    databaseName: database.databaseName,
+    workgroupName: analytics.workgroupName,
+    glueDatabaseName: analytics.glueDatabaseName,
+    athenaResultsBucket: storage.athenaResultsBucket,
+    lakeBucket: storage.lakeBucket,
+    logBucket: storage.logBucket,
+  });
+
+  return { config, guardrails, storage, database, analytics, ingestion, dashboardRepository, dashboard };
 }

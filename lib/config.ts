@@ -26,6 +26,15 @@ export interface AppConfig {
   readonly generatorEnabled: boolean;
   /** How often the generator runs: an EventBridge Scheduler rate expression, e.g. `rate(5 minutes)`. */
   readonly generatorRate: string;
+  /**
+   * Load every S3 access log record into Postgres. When false, only GET object requests (200 and 206)
+   * and invalid requests (4xx, 5xx) are loaded; Athena reads every record from the log bucket anyway.
+   */
+  readonly accessLogsKeepAllOperations: boolean;
+  /** Networks (CIDR) allowed to reach the dashboard; set: an AWS WAF IP allowlist guards it. Empty: login only. */
+  readonly dashboardAllowedCidrs: readonly string[];
+  /** Most App Runner instances the dashboard scales out to. */
+  readonly dashboardMaxInstances: number;
 }
 
 /** Where each setting comes from when it is not given, and what it means. Shown in the README. */
@@ -39,6 +48,9 @@ export const DEFAULTS = {
   athenaScanLimitMb: 1024,
   generatorEnabled: true,
   generatorRate: 'rate(5 minutes)',
+  accessLogsKeepAllOperations: false,
+  dashboardAllowedCidrs: [] as string[],
+  dashboardMaxInstances: 2,
 } as const;
 
 /** Retention periods CloudWatch Logs accepts, in days. */
@@ -126,6 +138,26 @@ export function parseConfig(read: ContextReader): AppConfig {
     generatorRate: field(
       () => readRate('generatorRate', read('generatorRate'), DEFAULTS.generatorRate),
       DEFAULTS.generatorRate,
+    ),
+    accessLogsKeepAllOperations: field(
+      () =>
+        readBoolean(
+          'accessLogsKeepAllOperations',
+          read('accessLogsKeepAllOperations'),
+          DEFAULTS.accessLogsKeepAllOperations,
+        ),
+      DEFAULTS.accessLogsKeepAllOperations,
+    ),
+    dashboardAllowedCidrs: field(() => readCidrs('dashboardAllowedCidrs', read('dashboardAllowedCidrs')), []),
+    dashboardMaxInstances: field(
+      () =>
+        readNumber('dashboardMaxInstances', read('dashboardMaxInstances'), DEFAULTS.dashboardMaxInstances, {
+          min: 1,
+          max: 10,
+          integer: true,
+          why: 'the dashboard is for a person or a small team; more instances only add cost',
+        }),
+      DEFAULTS.dashboardMaxInstances,
     ),
   };
 

@@ -3,7 +3,10 @@ import * as athena from 'aws-cdk-lib/aws-athena';
 import * as glue from 'aws-cdk-lib/aws-glue';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { DATASETS } from '../../datasets';
 import type { AppConfig } from '../config';
+import { DatasetTable } from '../constructs/dataset-table';
+import { S3AccessLogTable } from '../constructs/s3-access-log-table';
 
 export interface AnalyticsStackProps extends StackProps {
   readonly config: AppConfig;
@@ -61,6 +64,25 @@ export class AnalyticsStack extends Stack {
     });
 
     // One table per NDJSON dataset; the ID derives from the dataset name, which never changes.
+    for (const dataset of DATASETS.filter((d) => d.format === 'ndjson')) {
+      const pascal = dataset.name.replace(/(^|_)([a-z0-9])/g, (_m, _s, c: string) => c.toUpperCase());
+      const table = new DatasetTable(this, `${pascal}Table`, {
+        dataset,
+        lakeBucket: props.lakeBucket,
+        glueDatabaseName: this.glueDatabaseName,
+        workgroupName: this.workgroupName,
+      });
+      table.table.addResourceDependency(this.glueDatabase);
+      table.namedQueries.forEach((query) => query.addResourceDependency(this.workgroup));
+    }
+    const accessLogs = new S3AccessLogTable(this, 'S3AccessLogTable', {
+      logBucket: props.logBucket,
+      glueDatabaseName: this.glueDatabaseName,
+      workgroupName: this.workgroupName,
+      exampleSourceBucketName: props.lakeBucket.bucketName,
+    });
+    accessLogs.table.addResourceDependency(this.glueDatabase);
+    accessLogs.namedQueries.forEach((query) => query.addResourceDependency(this.workgroup));
     new CfnOutput(this, 'AthenaWorkgroup', { value: this.workgroupName });
     new CfnOutput(this, 'GlueDatabaseName', { value: this.glueDatabaseName });
   }

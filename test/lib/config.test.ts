@@ -27,6 +27,9 @@ describe('defaults', () => {
       athenaScanLimitMb: 1024,
       generatorEnabled: true,
       generatorRate: 'rate(5 minutes)',
+      accessLogsKeepAllOperations: false,
+      dashboardAllowedCidrs: [],
+      dashboardMaxInstances: 2,
     });
   });
 
@@ -213,6 +216,52 @@ describe('generator settings', () => {
   ])('fails when generatorRate is %s', (rate) => {
     expect(failure({ generatorRate: rate })).toMatch(
       /generatorRate .* is not an EventBridge Scheduler rate expression/,
+    );
+  });
+});
+
+describe('access log settings', () => {
+  test('accessLogsKeepAllOperations defaults to false and accepts booleans and their -c spelling', () => {
+    expect(config({}).accessLogsKeepAllOperations).toBe(false);
+    expect(config({ accessLogsKeepAllOperations: true }).accessLogsKeepAllOperations).toBe(true);
+    expect(config({ accessLogsKeepAllOperations: 'true' }).accessLogsKeepAllOperations).toBe(true);
+    expect(config({ accessLogsKeepAllOperations: 'false' }).accessLogsKeepAllOperations).toBe(false);
+  });
+
+  test('fails when accessLogsKeepAllOperations is not a boolean, naming the key and how to set it', () => {
+    expect(failure({ accessLogsKeepAllOperations: 'all' })).toMatch(
+      /accessLogsKeepAllOperations "all" is not true or false\. .*-c accessLogsKeepAllOperations=false/,
+    );
+  });
+});
+
+describe('dashboard settings', () => {
+  test('dashboardAllowedCidrs defaults to none and accepts a list of networks', () => {
+    expect(config({}).dashboardAllowedCidrs).toEqual([]);
+    expect(
+      config({ dashboardAllowedCidrs: '203.0.113.0/24,2001:db8:1234::/48' }).dashboardAllowedCidrs,
+    ).toEqual(['203.0.113.0/24', '2001:db8:1234::/48']);
+  });
+
+  test('fails when dashboardAllowedCidrs would admit the whole internet, naming the key', () => {
+    expect(failure({ dashboardAllowedCidrs: ['0.0.0.0/0'] })).toMatch(
+      /dashboardAllowedCidrs contains "0\.0\.0\.0\/0"/,
+    );
+    expect(failure({ dashboardAllowedCidrs: '::/0' })).toMatch(/dashboardAllowedCidrs contains "::\/0"/);
+  });
+
+  test('dashboardMaxInstances defaults to 2 and accepts 1 to 10', () => {
+    expect(config({}).dashboardMaxInstances).toBe(2);
+    expect(config({ dashboardMaxInstances: '10' }).dashboardMaxInstances).toBe(10);
+  });
+
+  test('fails when dashboardMaxInstances is out of range or not a whole number', () => {
+    expect(failure({ dashboardMaxInstances: 0 })).toMatch(
+      /dashboardMaxInstances 0 is out of range: use a whole number from 1 to 10/,
+    );
+    expect(failure({ dashboardMaxInstances: 11 })).toMatch(/dashboardMaxInstances 11 is out of range/);
+    expect(failure({ dashboardMaxInstances: '1.5' })).toMatch(
+      /dashboardMaxInstances "1.5" is not a whole number/,
     );
   });
 });

@@ -105,9 +105,7 @@ export function synthApp(context: Record<string, unknown> = {}, options: SynthOp
 }
 
 /** Every resource of every stack, as [stackId, logicalId, resource]. */
-export function allResources(
-  result: SynthResult,
-): Array<
+export function allResources(result: SynthResult): Array<
   [
     string,
     string,

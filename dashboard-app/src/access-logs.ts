@@ -1,0 +1,204 @@
+/**
+ * The access logs view: S3 server access log records (`s3_access_logs`) and their hourly
+ * rollups (`s3_access_log_hourly`). Totals and the traffic chart read the rollups, so the
+ * overview stays fast on tens of millions of records; the top lists read the time-indexed table.
+ */
+import type { Database, Row, SqlParams } from '../../lambda/shared/database';
+import { num } from './charts';
+import { badRequest } from './http-error';
+import { readParams, readTimeRange } from './params';
+
+export const ACCESS_LOG_PARAMS = ['from', 'to', 'bucket'] as const;
+export const ACCESS_LOG_KEY_PARAMS = ['from', 'to', 'bucket', 'key'] as const;
+const TOP = 10;
+const DAY_MS = 86_400_000;
+
+export interface AccessLogFilter {
+  readonly from: Date;
+  readonly to: Date;
+  readonly bucket?: string;
+}
+
+// S3 bucket naming rules: 3 to 63 lower-case letters, digits, dots and hyphens.
+const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+
+function readBucket(raw: string | undefined): string | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  if (!BUCKET.test(raw)) {
+    throw badRequest(
+      `Parameter "bucket" is "${raw}", which is not an S3 bucket name (3 to 63 lower-case letters, digits, dots or hyphens).`,
+    );
+  }
+  return raw;
+}
+
+export function readAccessLogRequest(query: URLSearchParams, now = new Date()): AccessLogFilter {
+  const values = readParams(query, ACCESS_LOG_PARAMS);
+  return { ...readTimeRange(values, now), bucket: readBucket(values.get('bucket')) };
+}
+
+export function readAccessLogKeyRequest(
+  query: URLSearchParams,
+  now = new Date(),
+): AccessLogFilter & { key: string } {
+  const values = readParams(query, ACCESS_LOG_KEY_PARAMS);
+  const key = values.get('key');
+  if (key === undefined || key === '')
+    throw badRequest('Parameter "key" is required: the object key to show.');
+  if (key.length > 1024)
+    throw badRequest(`Parameter "key" is ${key.length} characters; S3 keys have at most 1024.`);
+  return { ...readTimeRange(values, now), bucket: readBucket(values.get('bucket')), key };
+}
+
+/** `hour` for spans up to 14 days, otherwise `day`. */
+function unitFor(f: AccessLogFilter): 'hour' | 'day' {
+  return f.to.getTime() - f.from.getTime() <= 14 * DAY_MS ? 'hour' : 'day';
+}
+
+function where(f: AccessLogFilter, time: string): { sql: string; params: Record<string, Date | string> } {
+  const params: Record<string, Date | string> = { from: f.from, to: f.to };
+  let sql = `${time} >= :from AND ${time} < :to`;
+  if (f.bucket) {
+    sql += ' AND bucket = :bucket';
+    params.bucket = f.bucket;
+  }
+  return { sql, params };
+}
+
+const counted = (rows: Row[], label: string) =>
+  rows.map((r) => ({
+    label: r[label] === null ? '(none)' : String(r[label]),
+    requests: num(r.requests) ?? 0,
+    bytes: num(r.bytes) ?? 0,
+  }));
+
+export async function accessLogOverview(db: Database, f: AccessLogFilter) {
+  const raw = where(f, 'request_time');
+  const hourly = where(f, 'hour');
+  const unit = unitFor(f);
+  const group = async (expr: string, alias: string, extra = '', limit = TOP) =>
+    counted(
+      await db.query(
+        `SELECT ${expr} AS ${alias}, count(*) AS requests, CAST(coalesce(sum(bytes_sent), 0) AS bigint) AS bytes
+         FROM s3_access_logs WHERE ${raw.sql}${extra}
+         GROUP BY 1 ORDER BY requests DESC, 1 ASC LIMIT ${limit}`,
+        raw.params as SqlParams,
+      ),
+      alias,
+    );
+
+  const series = await db.query(
+    `SELECT date_part('epoch', date_trunc('${unit}', hour AT TIME ZONE 'UTC')) * 1000 AS t,
+            CAST(sum(requests) AS bigint) AS requests, CAST(sum(bytes_sent) AS bigint) AS bytes,
+            CAST(sum(errors) AS bigint) AS errors
+     FROM s3_access_log_hourly WHERE ${hourly.sql} GROUP BY 1 ORDER BY 1`,
+    hourly.params as SqlParams,
+  );
+  const buckets = await db.query(
+    `SELECT bucket, CAST(sum(requests) AS bigint) AS requests FROM s3_access_log_hourly
+     WHERE hour >= :from AND hour < :to GROUP BY bucket ORDER BY requests DESC, bucket LIMIT 100`,
+    { from: f.from, to: f.to },
+  );
+  const topKeys = await group('key', 'key', ' AND key IS NOT NULL');
+  // Unauthenticated requests have no requester.
+  const topRequesters = await group("coalesce(requester, '(anonymous)')", 'requester');
+  const topIps = await group('remote_ip', 'remote_ip');
+  const statuses = await group('http_status', 'http_status', '', 50);
+  const operations = await group('operation', 'operation', '', 20);
+  const downloads = await db.query(
+    `SELECT count(*) FILTER (WHERE http_status = 200) AS full_downloads,
+            count(*) FILTER (WHERE http_status = 206) AS partial_downloads,
+            count(*) FILTER (WHERE http_status >= 400) AS invalid_requests
+     FROM s3_access_logs WHERE ${raw.sql} AND (operation = 'REST.GET.OBJECT' OR http_status >= 400)`,
+    raw.params as SqlParams,
+  );
+  const errorCodes = await group('error_code', 'error_code', ' AND http_status >= 400');
+  const d = downloads[0] ?? {};
+  const points = series.map((r) => ({
+    t: num(r.t) ?? 0,
+    requests: num(r.requests) ?? 0,
+    bytes: num(r.bytes) ?? 0,
+    errors: num(r.errors) ?? 0,
+  }));
+  return {
+    from: f.from.toISOString(),
+    to: f.to.toISOString(),
+    bucket: f.bucket ?? null,
+    unit,
+    totals: {
+      requests: points.reduce((a, p) => a + p.requests, 0),
+      bytes: points.reduce((a, p) => a + p.bytes, 0),
+      errors: points.reduce((a, p) => a + p.errors, 0),
+    },
+    series: points,
+    buckets: buckets.map((b) => ({ bucket: String(b.bucket), requests: num(b.requests) ?? 0 })),
+    topKeys,
+    topRequesters,
+    topIps,
+    statuses,
+    operations,
+    downloads: {
+      full: num(d.full_downloads) ?? 0,
+      partial: num(d.partial_downloads) ?? 0,
+      invalid: num(d.invalid_requests) ?? 0,
+    },
+    errorCodes,
+  };
+}
+
+export async function accessLogKey(db: Database, f: AccessLogFilter & { key: string }) {
+  const base = where(f, 'request_time');
+  const sql = `${base.sql} AND key = :key`;
+  const params = { ...base.params, key: f.key } as SqlParams;
+  const unit = unitFor(f);
+  const series = await db.query(
+    `SELECT t, requests, bytes, errors FROM (
+       SELECT date_trunc('${unit}', request_time AT TIME ZONE 'UTC') AS bucket_start,
+              date_part('epoch', date_trunc('${unit}', request_time AT TIME ZONE 'UTC')) * 1000 AS t,
+              count(*) AS requests, CAST(coalesce(sum(bytes_sent), 0) AS bigint) AS bytes,
+              count(*) FILTER (WHERE http_status >= 400) AS errors
+       FROM s3_access_logs WHERE ${sql} GROUP BY 1, 2) b ORDER BY bucket_start`,
+    params,
+  );
+  const statuses = await db.query(
+    `SELECT http_status, count(*) AS requests, CAST(coalesce(sum(bytes_sent), 0) AS bigint) AS bytes
+     FROM s3_access_logs WHERE ${sql} GROUP BY 1 ORDER BY requests DESC, 1`,
+    params,
+  );
+  const requesters = await db.query(
+    `SELECT coalesce(requester, remote_ip) AS requester, count(*) AS requests,
+            CAST(coalesce(sum(bytes_sent), 0) AS bigint) AS bytes
+     FROM s3_access_logs WHERE ${sql} GROUP BY 1 ORDER BY requests DESC, 1 LIMIT ${TOP}`,
+    params,
+  );
+  const recent = await db.query(
+    `SELECT date_part('epoch', request_time) * 1000 AS at, bucket, operation, http_status, bytes_sent,
+            coalesce(requester, remote_ip) AS requester, error_code
+     FROM s3_access_logs WHERE ${sql} ORDER BY request_time DESC, record_id LIMIT 20`,
+    params,
+  );
+  return {
+    key: f.key,
+    from: f.from.toISOString(),
+    to: f.to.toISOString(),
+    bucket: f.bucket ?? null,
+    unit,
+    series: series.map((r) => ({
+      t: num(r.t) ?? 0,
+      requests: num(r.requests) ?? 0,
+      bytes: num(r.bytes) ?? 0,
+      errors: num(r.errors) ?? 0,
+    })),
+    statuses: counted(statuses, 'http_status'),
+    requesters: counted(requesters, 'requester'),
+    recent: recent.map((r) => ({
+      at: num(r.at) ?? 0,
+      bucket: String(r.bucket),
+      operation: r.operation === null ? null : String(r.operation),
+      status: num(r.http_status),
+      bytes: num(r.bytes_sent),
+      requester: r.requester === null ? null : String(r.requester),
+      errorCode: r.error_code === null ? null : String(r.error_code),
+    })),
+  };
+}

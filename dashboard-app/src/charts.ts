@@ -1,0 +1,241 @@
+/**
+ * Runs the six chart statements of a selection on one engine and shapes the few result rows
+ * into what the page draws. Titles and axis labels come from the dataset's column labels.
+ */
+import type { Column } from '../../datasets';
+import type { Row } from '../../lambda/shared/database';
+import {
+  AGE_GROUPS,
+  CHART_NAMES,
+  DIALECTS,
+  HISTOGRAM_BINS,
+  TOP_N,
+  bucketFor,
+  chartPlan,
+  chartQueries,
+  type BucketUnit,
+  type BuiltQuery,
+  type ChartName,
+  type ChartSelection,
+  type Engine,
+} from './queries';
+
+/** Runs one built statement and returns its rows (values may be numbers or numeric strings). */
+export type QueryRunner = (query: BuiltQuery) => Promise<Row[]>;
+
+export interface AxisLabel {
+  readonly name: string;
+  readonly label: string;
+  readonly unit?: string;
+}
+
+export interface ChartsResponse {
+  readonly dataset: string;
+  readonly datasetLabel: string;
+  readonly engine: Engine;
+  readonly measure: AxisLabel;
+  readonly time: AxisLabel;
+  readonly from: string;
+  readonly to: string;
+  /** Rows of the selection that have a value for the measure. */
+  readonly rows: number;
+  readonly empty: boolean;
+  readonly charts: {
+    readonly scatter: {
+      readonly title: string;
+      readonly x: AxisLabel;
+      readonly y: AxisLabel;
+      readonly points: { entity: string; x: number; y: number; at: number }[];
+    };
+    readonly top: {
+      readonly title: string;
+      readonly x: AxisLabel;
+      readonly y: AxisLabel;
+      readonly bars: { entity: string; value: number }[];
+    };
+    readonly series: {
+      readonly title: string;
+      readonly bucket: BucketUnit;
+      readonly y: AxisLabel;
+      /** [bucket start (ms since epoch), average, rows]. */
+      readonly points: [number, number, number][];
+    };
+    readonly box: {
+      readonly title: string;
+      readonly y: AxisLabel;
+      readonly approximate: boolean;
+      readonly stats: {
+        count: number;
+        min: number;
+        q1: number;
+        median: number;
+        q3: number;
+        max: number;
+      } | null;
+    };
+    readonly histogram: {
+      readonly title: string;
+      readonly x: AxisLabel;
+      readonly bins: { from: number; to: number; count: number }[];
+    };
+    readonly share: {
+      readonly title: string;
+      readonly kind: 'age' | 'dimension' | 'none';
+      readonly slices: { label: string; value: number }[];
+    };
+  };
+}
+
+function axis(c: Column): AxisLabel {
+  return c.unit ? { name: c.name, label: c.label, unit: c.unit } : { name: c.name, label: c.label };
+}
+
+/** A number from a Data API (number) or Athena (string) value; null stays null. */
+export function num(value: unknown): number | null {
+  if (value === null || value === undefined || value === '') return null;
+  const n = typeof value === 'number' ? value : Number(value);
+  return Number.isFinite(n) ? n : null;
+}
+
+function req(value: unknown, what: string): number {
+  const n = num(value);
+  if (n === null)
+    throw new Error(`The ${what} query returned a non-numeric value: ${JSON.stringify(value)}.`);
+  return n;
+}
+
+const lower = (label: string) => label.charAt(0).toLowerCase() + label.slice(1);
+
+/** "people" for a Person entity, "<label> values" otherwise ("symbol values"). */
+const people = (entityLabel: string) =>
+  entityLabel === 'Person' ? 'people' : `${lower(entityLabel)} values`;
+
+/** Runs the chart statements one after another (the engine parallelises each statement itself). */
+export async function loadCharts(
+  selection: ChartSelection,
+  engine: Engine,
+  run: QueryRunner,
+): Promise<ChartsResponse> {
+  const queries = chartQueries(selection, engine);
+  const results: Partial<Record<ChartName, Row[]>> = {};
+  for (const name of CHART_NAMES) {
+    const query = queries[name];
+    if (query) results[name] = await run(query);
+  }
+  return shapeCharts(selection, engine, results);
+}
+
+/** Turns raw result rows into the response; exported so tests can feed rows from either engine. */
+export function shapeCharts(
+  selection: ChartSelection,
+  engine: Engine,
+  results: Partial<Record<ChartName, Row[]>>,
+): ChartsResponse {
+  const { dataset, measure } = selection;
+  const plan = chartPlan(dataset, measure);
+  const m = axis(measure);
+  const entityLabel = plan.entity.label;
+
+  const boxRow = results.box?.[0];
+  const count = boxRow ? (num(boxRow.n) ?? 0) : 0;
+  const stats =
+    boxRow && count > 0
+      ? {
+          count,
+          min: req(boxRow.min, 'box plot'),
+          q1: req(boxRow.q1, 'box plot'),
+          median: req(boxRow.median, 'box plot'),
+          q3: req(boxRow.q3, 'box plot'),
+          max: req(boxRow.max, 'box plot'),
+        }
+      : null;
+
+  const histogramRows = results.histogram ?? [];
+  const bins: { from: number; to: number; count: number }[] = [];
+  if (histogramRows.length > 0) {
+    const lo = req(histogramRows[0].lo, 'histogram');
+    const hi = req(histogramRows[0].hi, 'histogram');
+    const width = (hi - lo) / HISTOGRAM_BINS;
+    const counts = new Map(histogramRows.map((r) => [req(r.bin, 'histogram'), req(r.n, 'histogram')]));
+    const binCount = hi === lo ? 1 : HISTOGRAM_BINS;
+    for (let i = 1; i <= binCount; i++) {
+      bins.push({
+        from: hi === lo ? lo : lo + (i - 1) * width,
+        to: hi === lo ? hi : i === HISTOGRAM_BINS ? hi : lo + i * width,
+        count: counts.get(i) ?? 0,
+      });
+    }
+  }
+
+  let slices = (results.share ?? []).map((r) => ({ label: String(r.label), value: req(r.n, 'share') }));
+  if (plan.share.kind === 'age') {
+    const order = AGE_GROUPS.map((g) => g.label);
+    slices = slices
+      .filter((s) => s.value > 0)
+      .sort((a, b) => order.indexOf(a.label) - order.indexOf(b.label));
+  } else {
+    slices.sort((a, b) => (a.label === 'Other' ? 1 : b.label === 'Other' ? -1 : b.value - a.value));
+  }
+
+  const shareTitle =
+    plan.share.kind === 'age'
+      ? `Share of ${people(entityLabel)} by age group`
+      : plan.share.kind === 'dimension'
+        ? `Share of records by ${lower(plan.share.column.label)}`
+        : 'No dimension to group by';
+
+  return {
+    dataset: dataset.name,
+    datasetLabel: dataset.label,
+    engine,
+    measure: m,
+    time: axis(plan.time),
+    from: selection.from.toISOString(),
+    to: selection.to.toISOString(),
+    rows: count,
+    empty: count === 0,
+    charts: {
+      scatter: {
+        title: `${measure.label} vs ${lower(plan.reference.label)} (top ${TOP_N} by ${lower(plan.reference.label)})`,
+        x: axis(plan.reference),
+        y: m,
+        points: (results.scatter ?? []).map((r) => ({
+          entity: String(r.entity),
+          x: req(r.x, 'scatter'),
+          y: req(r.y, 'scatter'),
+          at: req(r.at, 'scatter'),
+        })),
+      },
+      top: {
+        title: `Top ${TOP_N} ${people(plan.entity.label)} by highest ${lower(measure.label)}`,
+        x: axis(plan.entity),
+        y: m,
+        bars: (results.top ?? []).map((r) => ({
+          entity: String(r.entity),
+          value: req(r.value, 'bar chart'),
+        })),
+      },
+      series: {
+        title: `${measure.label} over time (average per ${bucketFor(selection.from, selection.to)})`,
+        bucket: bucketFor(selection.from, selection.to),
+        y: m,
+        points: (results.series ?? []).map(
+          (r) =>
+            [req(r.t, 'line chart'), req(r.value, 'line chart'), req(r.n, 'line chart')] as [
+              number,
+              number,
+              number,
+            ],
+        ),
+      },
+      box: {
+        title: `Distribution of ${lower(measure.label)}`,
+        y: m,
+        approximate: !DIALECTS[engine].exactQuantiles,
+        stats,
+      },
+      histogram: { title: `Histogram of ${lower(measure.label)} (${HISTOGRAM_BINS} bins)`, x: m, bins },
+      share: { title: shareTitle, kind: plan.share.kind, slices },
+    },
+  };
+}

@@ -1,0 +1,217 @@
+/**
+ * The dashboard in real headless Chromium: log in, see six rendered charts, change the measure
+ * and see them change, keep the selection across a reload, watch new rows appear by themselves,
+ * the "waking up" state, the access logs and database views. Screenshots go to test-results/.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { getDataset } from '../../datasets';
+import { insertSql, toSqlParams } from '../../datasets/sql';
+import { startDashboardServer, type RunningDashboard } from '../../dashboard-app/src/server';
+import { startTestDatabase, type TestDatabase } from '../support/local-database';
+
+const PASSWORD = 'browser-test-password-123';
+const SHOTS = path.resolve(import.meta.dirname, '..', '..', 'test-results', 'dashboard');
+const CHARTS = ['scatter', 'top', 'series', 'box', 'histogram', 'share'];
+const usage = getDataset('usage');
+
+let t: TestDatabase;
+let dashboard: RunningDashboard;
+let browser: Browser;
+let page: Page;
+const problems: string[] = [];
+
+async function addUsageRows(count: number, offset: number): Promise<void> {
+  const now = Date.now();
+  const rows = Array.from({ length: count }, (_, i) => {
+    const n = i + offset;
+    return toSqlParams(usage, {
+      person_name: `person ${n % 17}`,
+      birth_date: `${1950 + (n % 60)}-0${1 + (n % 9)}-1${n % 9}`,
+      accessed_at: new Date(now - (n % 160) * 3_600_000 - n * 1000).toISOString(),
+      session_duration: (n * 37) % 3600,
+      download_speed: ((n * 7919) % 10_000) / 100,
+      upload_speed: ((n * 104729) % 2_000) / 100,
+      consumed_traffic: ((n * 15485863) % 100_000) / 10,
+    });
+  });
+  await t.db.batch(insertSql(usage), rows);
+}
+
+/** The title and data size of each chart, read from ECharts itself. */
+function chartState(p: Page) {
+  return p.evaluate((ids) => {
+    const w = window as unknown as {
+      echarts: {
+        getInstanceByDom(
+          el: Element,
+        ): { getOption(): { title: { text: string }[]; series: { data: unknown[] }[] } } | undefined;
+      };
+    };
+    return ids.map((id) => {
+      const el = document.getElementById(`chart-${id}`)!;
+      const chart = w.echarts.getInstanceByDom(el);
+      const canvas = el.querySelector('canvas');
+      return {
+        id,
+        title: chart?.getOption().title[0].text ?? '',
+        points: chart?.getOption().series[0].data.length ?? 0,
+        canvas: canvas ? canvas.width * canvas.height : 0,
+      };
+    });
+  }, CHARTS);
+}
+
+beforeAll(async () => {
+  fs.mkdirSync(SHOTS, { recursive: true });
+  t = await startTestDatabase({ retry: { baseDelayMs: 10, maxDelayMs: 50, budgetMs: 300 } });
+  await addUsageRows(400, 0);
+  dashboard = await startDashboardServer({
+    db: t.db,
+    password: PASSWORD,
+    athena: { unavailable: 'Athena is not available in this test.' },
+    refreshSeconds: 1,
+    log: () => {},
+  });
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
+  });
+  page = await browser.newPage({ viewport: { width: 1400, height: 1100 } });
+  page.on('console', (m) => {
+    if (m.type() === 'error') problems.push(m.text());
+  });
+  page.on('pageerror', (e) => problems.push(e.message));
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await dashboard?.close();
+  await t?.close();
+});
+
+describe('dashboard in Chromium', () => {
+  test('logs in with the password; the Secure session cookie works on http://127.0.0.1', async () => {
+    await page.goto(dashboard.url);
+    expect(new URL(page.url()).pathname).toBe('/login');
+    await page.fill('#password', 'wrong password');
+    await page.click('button[type=submit]');
+    await page.waitForSelector('.error');
+    expect(await page.textContent('.error')).toContain('That password is not right.');
+    await page.fill('#password', PASSWORD);
+    await page.click('button[type=submit]');
+    await page.waitForURL((url) => url.pathname === '/');
+    const cookies = await page.context().cookies();
+    expect(cookies.find((c) => c.name === 'dashboard_session')).toMatchObject({
+      httpOnly: true,
+      secure: true,
+      sameSite: 'Strict',
+    });
+  });
+
+  test('shows six rendered charts with titles in words', async () => {
+    await page.waitForFunction(() => document.getElementById('updated')?.textContent?.startsWith('Updated'));
+    const charts = await chartState(page);
+    expect(charts).toHaveLength(6);
+    for (const c of charts) {
+      expect(c.canvas, c.id).toBeGreaterThan(0);
+      expect(c.title, c.id).not.toMatch(/_/);
+    }
+    expect(charts.find((c) => c.id === 'top')!.title).toBe('Top 10 people by highest session duration');
+    expect(charts.find((c) => c.id === 'scatter')!.points).toBe(10);
+    expect(charts.find((c) => c.id === 'histogram')!.points).toBe(30);
+    expect(await page.textContent('#engine-note')).toContain('Athena is not available in this test.');
+    expect(await page.isDisabled('#engine')).toBe(true);
+    await page.screenshot({ path: path.join(SHOTS, 'metrics.png'), fullPage: true });
+  });
+
+  test('changing the measure changes every chart and the URL, and survives a reload', async () => {
+    const before = await chartState(page);
+    await page.selectOption('#measure', 'download_speed');
+    await page.waitForFunction(
+      () => document.getElementById('chart-top')?.dataset.measure === 'download_speed',
+    );
+    const after = await chartState(page);
+    expect(after.find((c) => c.id === 'top')!.title).toBe('Top 10 people by highest download speed');
+    for (const id of ['scatter', 'top', 'series', 'box', 'histogram']) {
+      expect(after.find((c) => c.id === id)!.title, id).not.toBe(before.find((c) => c.id === id)!.title);
+    }
+    expect(new URL(page.url()).searchParams.get('measure')).toBe('download_speed');
+    await page.reload();
+    await page.waitForFunction(
+      () => document.getElementById('chart-top')?.dataset.measure === 'download_speed',
+    );
+    expect(await page.inputValue('#measure')).toBe('download_speed');
+    await page.screenshot({ path: path.join(SHOTS, 'metrics-download-speed.png'), fullPage: true });
+  });
+
+  test('new rows appear without a reload, and the page says when it last updated', async () => {
+    const count = () => page.evaluate(() => document.getElementById('metrics-note')?.textContent ?? '');
+    await page.waitForFunction(() =>
+      /^400 records/.test(document.getElementById('metrics-note')?.textContent ?? ''),
+    );
+    const stamp = await page.getAttribute('#updated', 'data-updated-at');
+    await addUsageRows(50, 10_000);
+    await page.waitForFunction(
+      () => /^450 records/.test(document.getElementById('metrics-note')?.textContent ?? ''),
+      undefined,
+      {
+        timeout: 15_000,
+      },
+    );
+    expect(await count()).toMatch(/^450 records/);
+    expect(await page.getAttribute('#updated', 'data-updated-at')).not.toBe(stamp);
+  });
+
+  test('a database waking up shows "waking up" and retries instead of an error', async () => {
+    t.server.simulateResuming(1_000_000);
+    try {
+      await page.waitForFunction(
+        () => document.getElementById('banner')?.className.includes('waking'),
+        undefined,
+        {
+          timeout: 15_000,
+        },
+      );
+      expect(await page.textContent('#banner')).toContain('The database is waking up');
+      await page.screenshot({ path: path.join(SHOTS, 'waking-up.png') });
+    } finally {
+      t.server.simulateResuming(0);
+    }
+    await page.waitForFunction(() => document.getElementById('banner')?.hidden === true, undefined, {
+      timeout: 15_000,
+    });
+  });
+
+  test('the access logs view and the database view render', async () => {
+    await page.click('nav a[data-view="logs"]');
+    await page.waitForFunction(() => document.querySelectorAll('#logs-totals .card').length === 6);
+    expect(await page.isVisible('#chart-logs-series canvas')).toBe(true);
+    expect(await page.textContent('#logs-tables')).toContain('Top keys');
+    await page.screenshot({ path: path.join(SHOTS, 'access-logs.png'), fullPage: true });
+
+    await page.click('nav a[data-view="database"]');
+    await page.waitForFunction(() =>
+      (document.getElementById('database-tables')?.textContent ?? '').includes('usage'),
+    );
+    expect(await page.textContent('#database-tables')).toContain('Active queries');
+    await page.screenshot({ path: path.join(SHOTS, 'database.png'), fullPage: true });
+  });
+
+  test('no script errors and no Content Security Policy violations', () => {
+    // The wrong password (401) and the resuming database (503) are expected answers, not errors.
+    const expected = /Failed to load resource: the server responded with a status of (401|503)/;
+    expect(problems.filter((p) => !expected.test(p))).toEqual([]);
+  });
+});

@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { STATEFUL_TYPES } from '../../scripts/diff-summary';
+import { synthApp } from '../support/synth';
+
+/**
+ * The logical IDs of every resource that holds data, by stack ID. A changed logical ID makes
+ * CloudFormation create a new resource and delete (or orphan) the old one: a renamed construct ID
+ * would replace the database or empty a bucket. If this test fails, do not update the list to make
+ * it pass: restore the construct ID, or plan the migration and review it with `npm run diff`.
+ * A new stateful resource is added here once, so its ID is protected from then on.
+ */
+const RECORDED: Record<string, Record<string, string>> = {
+  Storage: {
+    LakeBucket9CD7BBD2: 'AWS::S3::Bucket',
+    LogBucketCC3B17E8: 'AWS::S3::Bucket',
+    AthenaResultsBucket879938FA: 'AWS::S3::Bucket',
+  },
+  Database: {
+    ClusterEB0386A7: 'AWS::RDS::DBCluster',
+    ClusterWriterA91BB273: 'AWS::RDS::DBInstance',
+    DatabaseClusterSecretA1307F3A3fdaad7efa858a3daf9490cf0a702aeb: 'AWS::SecretsManager::Secret',
+  },
+  Analytics: {
+    GlueDatabase: 'AWS::Glue::Database',
+  },
+  Guardrails: {
+    AlertsKey9D05DB5E: 'AWS::KMS::Key',
+  },
+  Dashboard: {
+    DashboardPassword4B065576: 'AWS::SecretsManager::Secret',
+  },
+};
+
+describe('stable logical IDs of stateful resources', () => {
+  // Bundling and cdk-nag do not change logical IDs; skipping them keeps the synth fast.
+  const { json } = synthApp({}, { nag: false });
+  const stateful = Object.fromEntries(
+    Object.entries(json).map(([stack, template]) => [
+      stack,
+      Object.fromEntries(
+        Object.entries((template['Resources'] ?? {}) as Record<string, { Type: string }>)
+          .filter(([, resource]) => STATEFUL_TYPES.has(resource.Type))
+          .map(([logicalId, resource]) => [logicalId, resource.Type]),
+      ),
+    ]),
+  );
+
+  it.each(Object.keys(RECORDED))(
+    'keeps every recorded stateful resource of %s under its logical ID',
+    (stack) => {
+      expect(stateful[stack], `stack ${stack} is missing from the app`).toBeDefined();
+      for (const [logicalId, type] of Object.entries(RECORDED[stack]!)) {
+        expect(stateful[stack]![logicalId], `${stack}/${logicalId} (${type}) is gone or changed type`).toBe(
+          type,
+        );
+      }
+    },
+  );
+
+  it('has every stateful resource of the app recorded here', () => {
+    const unrecorded = Object.entries(stateful).flatMap(([stack, resources]) =>
+      Object.entries(resources)
+        .filter(([logicalId]) => !RECORDED[stack]?.[logicalId])
+        .map(([logicalId, type]) => `${stack}: ${logicalId}: '${type}'`),
+    );
+    expect(unrecorded, 'add these to RECORDED in test/lib/logical-ids.test.ts').toEqual([]);
+  });
+});
