@@ -8,18 +8,11 @@
  * Prints figures; asserts nothing. Run: `npm run bench` (or `npx tsx bench/dashboard.ts`).
  */
 import { PGlite } from '@electric-sql/pglite';
-import { RDSDataClient } from '@aws-sdk/client-rds-data';
 import { getDataset } from '../datasets';
 import { startDashboardServer } from '../dashboard-app/src/server';
-import { createDatabase } from '../lambda/shared/data-api';
 import type { Database, Row, SqlParams } from '../lambda/shared/database';
 import { runMigrations } from '../lambda/shared/migrations';
-import {
-  LOCAL_CLUSTER_ARN,
-  LOCAL_DATABASE,
-  LOCAL_SECRET_ARN,
-  startDataApiServer,
-} from '../local/data-api-server';
+import { localDatabase, startDataApiServer } from '../local/data-api-server';
 
 const ROWS = Number(process.env.BENCH_DASHBOARD_ROWS ?? 1_000_000);
 const REQUESTS = Number(process.env.BENCH_DASHBOARD_REQUESTS ?? 12);
@@ -151,18 +144,7 @@ export async function run(): Promise<void> {
   console.log('--- dashboard ---');
   const pg = await PGlite.create();
   const server = await startDataApiServer({ pg });
-  const client = new RDSDataClient({
-    endpoint: server.url,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    maxAttempts: 1,
-  });
-  const base = createDatabase({
-    resourceArn: LOCAL_CLUSTER_ARN,
-    secretArn: LOCAL_SECRET_ARN,
-    database: LOCAL_DATABASE,
-    client,
-  });
+  const { db: base, client } = localDatabase(server.url);
   const measured = counting(base);
   try {
     await runMigrations(base);

@@ -8,16 +8,9 @@
 import { PGlite } from '@electric-sql/pglite';
 import { usage } from '../datasets/usage';
 import { insertSql, toSqlParams } from '../datasets/sql';
-import { createDatabase } from '../lambda/shared/data-api';
 import type { SqlParams } from '../lambda/shared/database';
 import { runMigrations } from '../lambda/shared/migrations';
-import {
-  LOCAL_CLUSTER_ARN,
-  LOCAL_DATABASE,
-  LOCAL_SECRET_ARN,
-  startDataApiServer,
-} from '../local/data-api-server';
-import { RDSDataClient } from '@aws-sdk/client-rds-data';
+import { localDatabase, startDataApiServer } from '../local/data-api-server';
 
 function usageRows(count: number, offset: number): SqlParams[] {
   const start = Date.UTC(2024, 0, 1);
@@ -40,18 +33,7 @@ export async function run(): Promise<void> {
   const singleRows = Number(process.env.BENCH_SINGLE_ROWS ?? 3_000);
   const pg = await PGlite.create();
   const server = await startDataApiServer({ pg });
-  const client = new RDSDataClient({
-    endpoint: server.url,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    maxAttempts: 1,
-  });
-  const db = createDatabase({
-    resourceArn: LOCAL_CLUSTER_ARN,
-    secretArn: LOCAL_SECRET_ARN,
-    database: LOCAL_DATABASE,
-    client,
-  });
+  const { db, client } = localDatabase(server.url);
   try {
     await runMigrations(db);
     const sql = insertSql(usage);

@@ -4,11 +4,9 @@
  * local stand-in, so the full-history switch explains that instead of failing.
  */
 import { randomBytes } from 'node:crypto';
-import { RDSDataClient } from '@aws-sdk/client-rds-data';
 import { DASHBOARD_RETRY } from '../dashboard-app/src/config';
 import { startDashboardServer } from '../dashboard-app/src/server';
-import { createDatabase } from '../lambda/shared/data-api';
-import { LOCAL_CLUSTER_ARN, LOCAL_DATABASE, LOCAL_SECRET_ARN } from './data-api-server';
+import { localDatabase } from './data-api-server';
 import type { LocalService } from './start';
 
 /** Port of the local dashboard unless `--dashboard-port` or `DASHBOARD_PORT` says otherwise. */
@@ -69,19 +67,7 @@ export async function startLocalDashboard(options: LocalDashboardOptions): Promi
   const env = options.env ?? process.env;
   const port = options.port ?? dashboardPort(options.argv ?? process.argv.slice(2), env);
   const password = options.password ?? (env.DASHBOARD_PASSWORD || randomBytes(18).toString('base64url'));
-  const client = new RDSDataClient({
-    endpoint: options.dataApiUrl,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    maxAttempts: 1,
-  });
-  const db = createDatabase({
-    resourceArn: LOCAL_CLUSTER_ARN,
-    secretArn: LOCAL_SECRET_ARN,
-    database: LOCAL_DATABASE,
-    client,
-    retry: DASHBOARD_RETRY,
-  });
+  const { db, client } = localDatabase(options.dataApiUrl, DASHBOARD_RETRY);
   let dashboard;
   try {
     dashboard = await startDashboardServer({

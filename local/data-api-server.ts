@@ -2,6 +2,10 @@ import { randomBytes } from 'node:crypto';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { protocol, types, type PGlite, type Results } from '@electric-sql/pglite';
+import { RDSDataClient } from '@aws-sdk/client-rds-data';
+import { createDatabase } from '../lambda/shared/data-api';
+import type { Database } from '../lambda/shared/database';
+import type { RetryOptions } from '../lambda/shared/retry';
 import { sessionOwner, type SessionOwner } from './connection';
 import { toPositional } from './named-params';
 
@@ -826,4 +830,30 @@ export async function startDataApiServer(options: DataApiServerOptions): Promise
       });
     },
   };
+}
+
+/** An SDK client for a local endpoint: any credentials and region work there. */
+export function localDataApiClient(endpoint: string): RDSDataClient {
+  return new RDSDataClient({
+    endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    maxAttempts: 1,
+  });
+}
+
+/** The platform's `Database` layer over the real SDK client, pointed at a local endpoint. */
+export function localDatabase(
+  endpoint: string,
+  retry?: RetryOptions,
+): { db: Database; client: RDSDataClient } {
+  const client = localDataApiClient(endpoint);
+  const db = createDatabase({
+    resourceArn: LOCAL_CLUSTER_ARN,
+    secretArn: LOCAL_SECRET_ARN,
+    database: LOCAL_DATABASE,
+    client,
+    retry,
+  });
+  return { db, client };
 }

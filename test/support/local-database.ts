@@ -1,13 +1,11 @@
 import { PGlite } from '@electric-sql/pglite';
-import { RDSDataClient } from '@aws-sdk/client-rds-data';
-import { createDatabase } from '../../lambda/shared/data-api';
+import type { RDSDataClient } from '@aws-sdk/client-rds-data';
 import type { Database } from '../../lambda/shared/database';
 import { runMigrations } from '../../lambda/shared/migrations';
 import type { RetryOptions } from '../../lambda/shared/retry';
 import {
-  LOCAL_CLUSTER_ARN,
-  LOCAL_DATABASE,
-  LOCAL_SECRET_ARN,
+  localDataApiClient,
+  localDatabase,
   startDataApiServer,
   type DataApiServer,
 } from '../../local/data-api-server';
@@ -35,15 +33,7 @@ export interface TestDatabaseOptions {
   readonly retry?: RetryOptions;
 }
 
-/** An SDK client for the local endpoint: any credentials and region work there. */
-export function localDataApiClient(endpoint: string): RDSDataClient {
-  return new RDSDataClient({
-    endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    maxAttempts: 1,
-  });
-}
+export { localDataApiClient };
 
 /**
  * An in-memory Postgres (PGlite) with the migrations applied, the local Data API endpoint on a free
@@ -58,14 +48,10 @@ export function localDataApiClient(endpoint: string): RDSDataClient {
 export async function startTestDatabase(options: TestDatabaseOptions = {}): Promise<TestDatabase> {
   const pg = await PGlite.create();
   const server = await startDataApiServer({ pg });
-  const client = localDataApiClient(server.url);
-  const db = createDatabase({
-    resourceArn: LOCAL_CLUSTER_ARN,
-    secretArn: LOCAL_SECRET_ARN,
-    database: LOCAL_DATABASE,
-    client,
-    retry: options.retry ?? { baseDelayMs: 10, maxDelayMs: 100, budgetMs: 2_000 },
-  });
+  const { db, client } = localDatabase(
+    server.url,
+    options.retry ?? { baseDelayMs: 10, maxDelayMs: 100, budgetMs: 2_000 },
+  );
   try {
     await runMigrations(db, options.migrations);
   } catch (err) {
