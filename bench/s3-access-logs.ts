@@ -5,8 +5,8 @@
  *    vintages), text to typed records, next to the baseline doing the same job with the regular
  *    expression of the AWS-documented Athena table (JavaScript RegExp, then the same typing of the
  *    captured groups).
- * 2. Load rate of a 1,000,000-line log into local Postgres through the loader (batched multi-row
- *    inserts over the local Data API endpoint), next to one INSERT per row.
+ * 2. Load rate of a 1,000,000-line log into local Postgres through the loader (batches of rows sent
+ *    as one JSON parameter over the local Data API endpoint), next to one INSERT per row.
  *
  * Run: `npm run bench` (all benchmarks) or `npx tsx bench/s3-access-logs.ts`.
  */
@@ -361,9 +361,9 @@ export async function benchParser(): Promise<{ parserMBs: number; regexMBs: numb
 }
 
 /**
- * Loads the 1,000,000-line log through `loadObject` (the loader function's code: parser, batched
- * multi-row inserts, rollups) into embedded Postgres behind the local Data API endpoint, then
- * inserts a sample of the same rows one INSERT per row through the same endpoint.
+ * Loads the 1,000,000-line log through `loadObject` (the loader function's code: parser, batches of
+ * rows sent as one JSON parameter, rollups) into embedded Postgres behind the local Data API endpoint,
+ * then inserts a sample of the same rows one INSERT per row through the same endpoint.
  */
 export async function benchLoad(
   lineCount = LOAD_LINES,
@@ -441,7 +441,7 @@ export async function benchLoad(
       `S3 access log loading into local Postgres (PGlite ${inMemory ? 'in memory' : 'on disk'}, behind the local Data API endpoint)`,
     );
     console.log(
-      `  loader (parse, 250-row INSERTs, hourly rollups)    ${Math.round(loaderRowsPerSecond).toLocaleString('en-US').padStart(8)} rows/s` +
+      `  loader (parse, 1000-row JSON INSERTs, hourly rollups) ${Math.round(loaderRowsPerSecond).toLocaleString('en-US').padStart(8)} rows/s` +
         `   (${outcome.rowsInserted.toLocaleString('en-US')} rows of ${lineCount.toLocaleString('en-US')} lines in ${loaderSeconds.toFixed(1)} s; ${rollups.rows[0].hours} rollup hours)`,
     );
     console.log(

@@ -143,6 +143,8 @@ function normalizeValue(column: Column, value: unknown): string | number | boole
   switch (column.type) {
     case 'text': {
       if (typeof value !== 'string') throw new Problem(`is a ${kindOf(value)}, not a string`);
+      if (value.includes('\u0000'))
+        throw new Problem('contains a NUL character (\\u0000), which Postgres text cannot store');
       if (column.maxLength !== undefined && [...value].length > column.maxLength) {
         throw new Problem(`is longer than ${column.maxLength} characters`);
       }

@@ -1,5 +1,6 @@
 import { databaseFromEnv } from '../shared/data-api';
 import { createS3Client, s3ObjectReader } from '../shared/s3';
+import { DEFAULT_BATCH_SIZE } from './load-object';
 import { processMessages, type QueueMessage } from './process-batch';
 import { routingFromEnv } from './route';
 
@@ -16,7 +17,7 @@ export interface SqsBatchResponse {
 const reader = s3ObjectReader(createS3Client());
 const db = databaseFromEnv();
 const routing = routingFromEnv();
-const batchSize = Number(process.env.LOADER_BATCH_SIZE ?? 500);
+const batchSize = Number(process.env.LOADER_BATCH_SIZE ?? DEFAULT_BATCH_SIZE);
 
 /** SQS handler: loads the object of each message, reporting failures per message. */
 export async function handler(event: SqsEvent): Promise<SqsBatchResponse> {

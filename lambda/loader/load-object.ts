@@ -1,5 +1,5 @@
 import type { Database } from '../shared/database';
-import { multiRowInsert } from './insert';
+import { insertStatements } from './insert';
 import { decodedChunks, splitLines, type ByteSource } from './lines';
 import { parserFor } from './parsers';
 import { routeObject, type RoutingConfig } from './route';
@@ -23,7 +23,10 @@ export interface LoadDependencies {
   readonly reader: ObjectReader;
   readonly db: Database;
   readonly routing: RoutingConfig;
-  /** Rows per INSERT statement (capped so a statement stays under 30,000 parameters). @default 500 */
+  /**
+   * Rows per batch: inserted as one JSON parameter (in more statements only when their JSON exceeds
+   * `MAX_ROWS_PARAMETER_BYTES`), then passed to the parser's `afterLoad`. @default DEFAULT_BATCH_SIZE
+   */
   readonly batchSize?: number;
   /** @default console */
   readonly log?: Pick<Console, 'info' | 'warn'>;
@@ -45,9 +48,9 @@ export interface LoadOutcome {
   readonly rowsSkipped: number;
 }
 
+/** Rows per batch when `batchSize` is not given. */
+export const DEFAULT_BATCH_SIZE = 1000;
 const REJECTED_BATCH = 100;
-/** Parameters per statement: well under Postgres's 65,535 and the Data API's 4 MB request. */
-const MAX_PARAMETERS = 30_000;
 
 /** Normalises an ETag to its bare form (S3 returns it quoted, notifications unquoted). */
 export function bareEtag(etag: string): string {
@@ -72,7 +75,10 @@ async function alreadyLoaded(db: Database, bucket: string, key: string, etag: st
 export async function loadObject(deps: LoadDependencies, ref: ObjectRef): Promise<LoadOutcome> {
   const { db, reader } = deps;
   const log = deps.log ?? console;
-  const requested = deps.batchSize ?? 500;
+  const batchSize = deps.batchSize ?? DEFAULT_BATCH_SIZE;
+  if (!Number.isInteger(batchSize) || batchSize < 1) {
+    throw new RangeError(`batchSize ${batchSize} must be a whole number of at least 1 (LOADER_BATCH_SIZE).`);
+  }
   const base = { bucket: ref.bucket, key: ref.key, rowsInserted: 0, rowsRejected: 0, rowsSkipped: 0 };
 
   const route = routeObject(deps.routing, ref.bucket, ref.key);
@@ -84,7 +90,6 @@ export async function loadObject(deps: LoadDependencies, ref: ObjectRef): Promis
   }
   const dataset = route.dataset;
   const parser = parserFor(dataset);
-  const batchSize = Math.max(1, Math.min(requested, Math.floor(MAX_PARAMETERS / dataset.columns.length)));
 
   if (ref.etag && (await alreadyLoaded(db, ref.bucket, ref.key, bareEtag(ref.etag)))) {
     return { ...base, dataset: dataset.name, etag: bareEtag(ref.etag), status: 'already-loaded' };
@@ -109,10 +114,11 @@ export async function loadObject(deps: LoadDependencies, ref: ObjectRef): Promis
     if (rows.length === 0) return;
     const batch = rows;
     rows = [];
-    const { sql, params } = multiRowInsert(dataset, batch);
-    const result = await db.execute(sql, params);
-    rowsInserted += result.numberOfRecordsUpdated;
-    rowsSkipped += batch.length - result.numberOfRecordsUpdated;
+    for (const { sql, params, rows: count } of insertStatements(dataset, batch)) {
+      const { numberOfRecordsUpdated } = await db.execute(sql, params);
+      rowsInserted += numberOfRecordsUpdated;
+      rowsSkipped += count - numberOfRecordsUpdated;
+    }
     await parser.afterLoad?.(db, batch);
   };
   const flushRejected = async () => {

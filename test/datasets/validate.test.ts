@@ -89,6 +89,13 @@ describe('validateRecord', () => {
     expect(result.record.t).toBeNull();
   });
 
+  it('rejects a NUL character in text, which Postgres cannot store', () => {
+    const result = validateRecord(usage, { ...goodUsage, person_name: 'Ada\u0000Lovelace' });
+    expect(result.ok).toBe(false);
+    if (!result.ok)
+      expect(result.errors[0]).toMatchObject({ field: 'person_name', message: expect.stringMatching(/NUL/) });
+  });
+
   it('rejects a non-object record', () => {
     for (const input of [null, 42, 'x', [1]]) {
       const result = check(input);

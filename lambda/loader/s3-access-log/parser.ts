@@ -278,6 +278,11 @@ export function safeDecodeUriComponent(value: string): string {
       continue;
     }
     const byte = high * 16 + low;
+    if (byte === 0) {
+      // %00 stays encoded: Postgres text cannot hold NUL, and the raw key keeps the exact bytes.
+      i = value.indexOf('%', i + 1);
+      continue;
+    }
     if (byte >= 0x80) return decodeWithUtf8(value);
     out += value.slice(from, i) + String.fromCharCode(byte);
     from = i + 3;
@@ -287,6 +292,10 @@ export function safeDecodeUriComponent(value: string): string {
 }
 
 function decodeWithUtf8(value: string): string {
+  return decodeUtf8Escapes(value).replace(/\u0000/g, '%00');
+}
+
+function decodeUtf8Escapes(value: string): string {
   try {
     return decodeURIComponent(value);
   } catch {
@@ -332,6 +341,11 @@ export function parseS3AccessLogLine(line: string): S3AccessLogRecord | S3Access
     else break;
   }
   if (len === 0) return fail('(line)', 'Line is empty.');
+  // Postgres text cannot hold NUL: such a line is rejected rather than failing the whole object.
+  const nul = line.indexOf('\u0000');
+  if (nul !== -1 && nul < len) {
+    return fail('(line)', 'Line contains a NUL character, which S3 never writes: the file is corrupt.');
+  }
 
   let pos = 0;
   let end = 0;

@@ -365,7 +365,21 @@ describe('safeDecodeUriComponent', () => {
     ['%E2%82', '%E2%82'],
     ['%E2%82%20a', '%E2%82 a'],
     ['%F0%9F%98%80', '😀'],
+    ['a%00b', 'a%00b'],
+    ['%C3%A9%00', 'é%00'],
   ])('%s → %s, as decodeURIComponent where it succeeds', (input, expected) => {
     expect(safeDecodeUriComponent(input)).toBe(expected);
+  });
+});
+
+describe('NUL characters, which Postgres text cannot store', () => {
+  it('keeps %00 encoded in the decoded key, so the row still loads', () => {
+    const parsed = record(withFields({ 7: 'photos/a%00b.jpg' }));
+    expect(parsed.key).toBe('photos/a%00b.jpg');
+    expect(parsed.key_decoded).toBe('photos/a%00b.jpg');
+  });
+
+  it('rejects a line with a raw NUL with a reason, instead of failing the whole object', () => {
+    expect(error(AWS_EXAMPLE.replace('S3Console', 'S3\u0000Console')).error).toMatch(/NUL character/);
   });
 });
