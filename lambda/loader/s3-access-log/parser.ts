@@ -292,7 +292,7 @@ export function safeDecodeUriComponent(value: string): string {
 }
 
 function decodeWithUtf8(value: string): string {
-  return decodeUtf8Escapes(value).replace(/\u0000/g, '%00');
+  return decodeUtf8Escapes(value).replaceAll('\u0000', '%00');
 }
 
 function decodeUtf8Escapes(value: string): string {
