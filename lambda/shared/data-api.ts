@@ -295,12 +295,20 @@ class DataApiDatabase implements Database {
   }
 }
 
-let sharedClient: RDSDataClient | undefined;
+let sharedClient: { client: RDSDataClient; endpoint: string | undefined } | undefined;
 
-/** The module-level client; region, credentials and endpoint come from the standard SDK settings. */
+/**
+ * The module-level client; region, credentials and endpoint come from the standard SDK settings.
+ * It is made anew if the endpoint setting changed since (one process serving several local
+ * platforms, e.g. benchmarks); in a function the setting never changes.
+ */
 function defaultClient(): RDSDataClient {
-  sharedClient ??= new RDSDataClient({ maxAttempts: 1 });
-  return sharedClient;
+  const endpoint = process.env.AWS_ENDPOINT_URL_RDS_DATA ?? process.env.AWS_ENDPOINT_URL;
+  if (sharedClient === undefined || sharedClient.endpoint !== endpoint) {
+    // Databases made earlier keep their client: only new ones get the new endpoint.
+    sharedClient = { client: new RDSDataClient({ maxAttempts: 1 }), endpoint };
+  }
+  return sharedClient.client;
 }
 
 /**
