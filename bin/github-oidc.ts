@@ -8,20 +8,17 @@
  * none), deployBranch (default main), bootstrapQualifier (default hnb659fds), githubOidcProviderArn
  * (an existing provider), projectName (from cdk.json).
  */
-import { App, Validations } from 'aws-cdk-lib';
-import { AwsSolutionsChecks } from 'cdk-nag';
-import { ConfigError } from '../lib/config';
+import { runApp } from '../lib/run-app';
 import { GitHubOidcStack } from '../lib/stacks/github-oidc-stack';
 
-const app = new App();
-/** A context value as a string; undefined when unset. An empty string is kept (it means "none"). */
-const read = (key: string): string | undefined => {
-  const value: unknown = app.node.tryGetContext(key);
-  return value === undefined || value === null ? undefined : String(value).trim();
-};
 const orDefault = (value: string | undefined) => (value === '' ? undefined : value);
 
-try {
+runApp((app) => {
+  /** A context value as a string; undefined when unset. An empty string is kept (it means "none"). */
+  const read = (key: string): string | undefined => {
+    const value: unknown = app.node.tryGetContext(key);
+    return value === undefined || value === null ? undefined : String(value).trim();
+  };
   const projectName = orDefault(read('projectName')) ?? 'analytics';
   new GitHubOidcStack(app, 'GitHubOidc', {
     stackName: `${projectName}-github-oidc`,
@@ -33,12 +30,4 @@ try {
     projectName,
     existingProviderArn: orDefault(read('githubOidcProviderArn')),
   });
-} catch (err) {
-  if (err instanceof ConfigError) {
-    console.error(`\n${err.message}\n`);
-    process.exit(1);
-  }
-  throw err;
-}
-Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-app.synth();
+});

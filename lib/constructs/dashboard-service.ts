@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { Duration, IgnoreMode, Stack, Token, Validations, attachCustomSynthesis } from 'aws-cdk-lib';
+import { Duration, IgnoreMode, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as apprunner from 'aws-cdk-lib/aws-apprunner';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as ecrAssets from 'aws-cdk-lib/aws-ecr-assets';
@@ -7,9 +7,9 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as rds from 'aws-cdk-lib/aws-rds';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference';
 import { Construct } from 'constructs';
 import { REPO_ROOT } from './app-function';
+import { acknowledgeWildcards } from './function-findings';
 
 /** The container port the dashboard listens on (App Runner sets `PORT` to it). */
 export const DASHBOARD_PORT = 8080;
@@ -236,47 +236,4 @@ export class DashboardService extends Construct {
     this.service.node.addDependency(this.accessRole, this.instanceRole);
     this.url = `https://${this.service.attrServiceUrl}`;
   }
-}
-
-/**
- * Acknowledges the cdk-nag wildcard findings (AwsSolutions-IAM5) of a role's default policy, one
- * by one, once cross-stack references are resolved (findings quote the resolved ARNs). Only
- * wildcards matching the expected patterns are acknowledged: any other wildcard added later
- * still fails synthesis.
- */
-function acknowledgeWildcards(
-  role: iam.Role,
-  expected: { readonly actions: RegExp[]; readonly resources: RegExp[]; readonly reason: string },
-): void {
-  attachCustomSynthesis(role, {
-    onSynthesize: () => {
-      const policy = role.node.tryFindChild('DefaultPolicy')?.node.defaultChild as iam.CfnPolicy | undefined;
-      if (!policy) return;
-      const document = Stack.of(policy).resolve(policy.policyDocument) as {
-        Statement?: { Effect: string; Action: string | string[]; Resource: unknown }[];
-      };
-      const list = <T>(v: T | T[]): T[] => (Array.isArray(v) ? v : [v]);
-      for (const statement of document.Statement ?? []) {
-        if (statement.Effect !== 'Allow') continue;
-        for (const action of list(statement.Action).filter((a) => a.includes('*'))) {
-          if (expected.actions.some((re) => re.test(action))) {
-            Validations.of(policy).acknowledge({
-              id: `AwsSolutions-IAM5[Action::${action}]`,
-              reason: expected.reason,
-            });
-          }
-        }
-        for (const resource of list(statement.Resource)
-          .map(flattenCfnReference)
-          .filter((r) => r.includes('*'))) {
-          if (expected.resources.some((re) => re.test(resource))) {
-            Validations.of(policy).acknowledge({
-              id: `AwsSolutions-IAM5[Resource::${resource}]`,
-              reason: expected.reason,
-            });
-          }
-        }
-      }
-    },
-  });
 }

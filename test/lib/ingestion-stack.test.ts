@@ -1,48 +1,24 @@
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
-import { App, Validations } from 'aws-cdk-lib';
+import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../lib/config';
 import { DataGenerator } from '../../lib/constructs/data-generator';
 import { DatasetTable } from '../../lib/constructs/dataset-table';
 import { IngestEndpoint } from '../../lib/constructs/ingest-endpoint';
 import { ObjectLoader } from '../../lib/constructs/object-loader';
-import { DatabaseStack } from '../../lib/stacks/database-stack';
-import { GuardrailsStack } from '../../lib/stacks/guardrails-stack';
-import { IngestionStack } from '../../lib/stacks/ingestion-stack';
-import { StorageStack } from '../../lib/stacks/storage-stack';
 import { getDataset } from '../../datasets';
 import { Stack } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { cdkJsonContext, readFindings, REQUIRED_CONTEXT } from '../support/synth';
+import { synthApp } from '../support/synth';
 
-/** The ingestion stack with the stacks it depends on, synthesized with cdk-nag as `cdk synth` does. */
+/** The whole app, synthesized with cdk-nag as `cdk synth` does; the ingestion stack's parts. */
 function synthIngestion(context: Record<string, unknown> = {}) {
-  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-ingestion-'));
-  const app = new App({
-    outdir,
-    context: { ...cdkJsonContext(), ...REQUIRED_CONTEXT, 'aws:cdk:bundling-stacks': [], ...context },
-  });
-  const config = loadConfig(app.node);
-  const guardrails = new GuardrailsStack(app, 'Guardrails', { config });
-  const storage = new StorageStack(app, 'Storage', { config });
-  const database = new DatabaseStack(app, 'Database', { config });
-  const ingestion = new IngestionStack(app, 'Ingestion', {
-    config,
-    lakeBucket: storage.lakeBucket,
-    logBucket: storage.logBucket,
-    cluster: database.cluster,
-    secret: database.secret,
-    databaseName: database.databaseName,
-    alertsTopic: guardrails.alertsTopic,
-  });
-  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-  const assembly = app.synth();
-  const json = assembly.getStackByName(ingestion.stackName).template as Record<string, unknown>;
-  return { template: Template.fromJSON(json), json, findings: readFindings(outdir), ingestion };
+  const result = synthApp(context);
+  return {
+    template: result.templates.Ingestion,
+    json: result.json.Ingestion,
+    findings: result.findings,
+    ingestion: result.ingestion,
+  };
 }
 
 let synth: ReturnType<typeof synthIngestion>;
