@@ -17,15 +17,9 @@ import { pathToFileURL } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import { getDataset } from '../datasets';
 import { insertSql, toSqlParams } from '../datasets/sql';
-import { createDatabase } from '../lambda/shared/data-api';
 import { loadObject } from '../lambda/loader/load-object';
 import { recordId } from '../lambda/loader/s3-access-log/object-parser';
-import {
-  LOCAL_CLUSTER_ARN,
-  LOCAL_DATABASE,
-  LOCAL_SECRET_ARN,
-  startDataApiServer,
-} from '../local/data-api-server';
+import { localDatabase, startDataApiServer } from '../local/data-api-server';
 import { runMigrations } from '../lambda/shared/migrations';
 import {
   isLineError,
@@ -33,6 +27,7 @@ import {
   s3TimeToIso,
   safeDecodeUriComponent,
 } from '../lambda/loader/s3-access-log/parser';
+import { S3_ACCESS_LOG_REGEX } from '../lib/constructs/s3-access-log-table';
 
 // ---- Generator of realistic lines: deterministic, the mix of operations, statuses, keys (with
 // percent-encoded characters), user agents (with spaces), requesters, IPv4 and IPv6 addresses, and
@@ -225,8 +220,7 @@ const LOAD_LINES = 1_000_000;
  * The `input.regex` of the AWS-documented Athena table for server access logs, as a JavaScript
  * RegExp. Hive's RegexSerDe matches the whole line, hence the `^`.
  */
-export const ATHENA_ACCESS_LOG_REGEX =
-  /^([^ ]*) ([^ ]*) \[(.*?)\] ([^ ]*) ([^ ]*) ([^ ]*) ([^ ]*) ([^ ]*) ("[^"]*"|-) (-|[0-9]*) ([^ ]*) ([^ ]*) ([^ ]*) ([^ ]*) ([^ ]*) ([^ ]*) ("[^"]*"|-) ([^ ]*)(?: ([^ ]*) ([^ ]*) ([^ ]*) ([^ ]*) ([^ ]*) ([^ ]*) ([^ ]*) ([^ ]*))?.*$/;
+export const ATHENA_ACCESS_LOG_REGEX = new RegExp(`^${S3_ACCESS_LOG_REGEX}`);
 
 const orNull = (g: string | undefined): string | null =>
   g === undefined || g === '-' || g === '' ? null : g;
@@ -376,19 +370,7 @@ export async function benchLoad(
   const pg = inMemory ? new PGlite() : new PGlite(dataDir);
   const server = await startDataApiServer({ pg });
   try {
-    Object.assign(process.env, {
-      AWS_ENDPOINT_URL_RDS_DATA: server.url,
-      AWS_REGION: process.env.AWS_REGION ?? 'us-east-1',
-      AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? 'local',
-      AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? 'local',
-      // Every record becomes a row, so rows per second and lines per second agree.
-      ACCESS_LOGS_KEEP_ALL_OPERATIONS: 'true',
-    });
-    const db = createDatabase({
-      resourceArn: LOCAL_CLUSTER_ARN,
-      secretArn: LOCAL_SECRET_ARN,
-      database: LOCAL_DATABASE,
-    });
+    const { db } = localDatabase(server.url);
     await runMigrations(db);
     const dataset = getDataset('s3_access_logs');
 
@@ -397,6 +379,8 @@ export async function benchLoad(
       {
         db,
         routing: { lakeBucket: 'bench-lake', logBucket: 'bench-logs' },
+        // Every record becomes a row, so rows per second and lines per second agree.
+        accessLogRules: { keepAllOperations: true },
         reader: { getObjectStream: async () => ({ body: fs.createReadStream(file), etag: 'bench' }) },
         log: { info: () => undefined, warn: (line: string) => console.error(line) },
       },

@@ -1,3 +1,4 @@
+import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
 import { checkCidr } from './cidr';
 
@@ -19,7 +20,7 @@ export interface AppConfig {
   /** Minutes without connections before Aurora pauses (minimum capacity 0). */
   readonly databaseAutoPauseMinutes: number;
   /** Days to keep function and service logs (a value CloudWatch Logs accepts). */
-  readonly logRetentionDays: number;
+  readonly logRetentionDays: logs.RetentionDays;
   /** Athena cancels any query of the workgroup that scans more than this many megabytes. */
   readonly athenaScanLimitMb: number;
   /** Whether the scheduled data generator sends batches through the ingest endpoint. */
@@ -120,7 +121,10 @@ export function parseConfig(read: ContextReader): AppConfig {
         ),
       DEFAULTS.databaseAutoPauseMinutes,
     ),
-    logRetentionDays: field(() => readRetention(read('logRetentionDays')), DEFAULTS.logRetentionDays),
+    logRetentionDays: field(
+      () => readRetention(read('logRetentionDays')),
+      DEFAULTS.logRetentionDays as logs.RetentionDays,
+    ),
     athenaScanLimitMb: field(
       () =>
         readNumber('athenaScanLimitMb', read('athenaScanLimitMb'), DEFAULTS.athenaScanLimitMb, {
@@ -295,7 +299,7 @@ function readAcu(raw: unknown): number {
   return value;
 }
 
-function readRetention(raw: unknown): number {
+function readRetention(raw: unknown): logs.RetentionDays {
   const value = readNumber('logRetentionDays', raw, DEFAULTS.logRetentionDays, {
     min: 1,
     max: 3653,
@@ -307,7 +311,8 @@ function readRetention(raw: unknown): number {
         `Use one of ${LOG_RETENTION_DAYS.join(', ')}. ${howToSet('logRetentionDays', '30')}`,
     );
   }
-  return value;
+  // Every accepted value is one of the RetentionDays members (their values are the days).
+  return value as logs.RetentionDays;
 }
 
 /** Reads a CIDR list and rejects ranges too broad to expose a database or service to. */

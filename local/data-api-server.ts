@@ -3,7 +3,7 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { protocol, types, type PGlite, type Results } from '@electric-sql/pglite';
 import { RDSDataClient } from '@aws-sdk/client-rds-data';
-import { createDatabase } from '../lambda/shared/data-api';
+import { createDatabase, MAX_REQUEST_BYTES } from '../lambda/shared/data-api';
 import type { Database } from '../lambda/shared/database';
 import type { RetryOptions } from '../lambda/shared/retry';
 import { sessionOwner, type SessionOwner } from './connection';
@@ -24,7 +24,7 @@ export const LOCAL_SECRET_ARN =
 export const LOCAL_DATABASE = 'analytics';
 
 /** Requests above 4 MiB are refused, as by the Data API. */
-export const REQUEST_LIMIT_BYTES = 4 * 1024 * 1024;
+export const REQUEST_LIMIT_BYTES = MAX_REQUEST_BYTES;
 /** Responses above 1 MiB are refused, as by the Data API. */
 export const RESPONSE_LIMIT_BYTES = 1024 * 1024;
 /** A transaction not used for 3 minutes is rolled back, as by the Data API. */

@@ -2,10 +2,14 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
-import { RDSDataClient } from '@aws-sdk/client-rds-data';
-import { createDatabase } from '../lambda/shared/data-api';
 import { runMigrations } from '../lambda/shared/migrations';
-import { LOCAL_CLUSTER_ARN, LOCAL_DATABASE, LOCAL_SECRET_ARN, startDataApiServer } from './data-api-server';
+import {
+  LOCAL_CLUSTER_ARN,
+  LOCAL_DATABASE,
+  LOCAL_SECRET_ARN,
+  localDatabase,
+  startDataApiServer,
+} from './data-api-server';
 import { dashboardService } from './dashboard';
 import { ingestionService } from './ingestion';
 import { startPostgresServer } from './postgres';
@@ -240,14 +244,8 @@ export async function startLocalPlatform(
       DB_NAME: LOCAL_DATABASE,
     });
 
-    const client = new RDSDataClient({ endpoint: dataApi.url, maxAttempts: 1 });
+    const { db, client } = localDatabase(dataApi.url);
     stops.push(async () => client.destroy());
-    const db = createDatabase({
-      resourceArn: LOCAL_CLUSTER_ARN,
-      secretArn: LOCAL_SECRET_ARN,
-      database: LOCAL_DATABASE,
-      client,
-    });
     const migrations = await runMigrations(db);
 
     const postgres = await listening('--postgres-port', options.postgresPort, () =>

@@ -17,13 +17,12 @@ import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { findDataset, datasetNames } from '../datasets';
 import type { Dataset } from '../datasets/types';
-import { createDatabase } from '../lambda/shared/data-api';
 import type { Database } from '../lambda/shared/database';
 import { decodedChunks, splitLines } from '../lambda/loader/lines';
 import { loadObject, type ObjectReader } from '../lambda/loader/load-object';
 import { ACCESS_LOGS_DATASET, DEFAULT_ACCESS_LOGS_PREFIX, type RoutingConfig } from '../lambda/loader/route';
-import { KEEP_ALL_OPERATIONS_ENV } from '../lambda/loader/s3-access-log/rules';
-import { LOCAL_CLUSTER_ARN, LOCAL_DATABASE, LOCAL_SECRET_ARN } from '../local/data-api-server';
+import type { AccessLogRules } from '../lambda/loader/s3-access-log/rules';
+import { localDatabase } from '../local/data-api-server';
 import { LOCAL_LAKE_BUCKET, LOCAL_LOG_BUCKET } from '../local/ingestion';
 import { DEFAULT_DATA_API_PORT } from '../local/start';
 
@@ -136,6 +135,7 @@ export async function loadFiles(
   dataset: Dataset,
   root: string,
   files: readonly string[],
+  accessLogRules?: AccessLogRules,
 ): Promise<LoadSummary> {
   const routing: RoutingConfig = {
     lakeBucket: LOCAL_LAKE_BUCKET,
@@ -168,7 +168,7 @@ export async function loadFiles(
   for (const ref of refs) {
     lines += await countLines(ref.file);
     const outcome = await loadObject(
-      { reader, db, routing, log: quiet },
+      { reader, db, routing, accessLogRules, log: quiet },
       { bucket: ref.bucket, key: ref.key },
     );
     if (outcome.status === 'ignored') {
@@ -185,17 +185,7 @@ export async function loadFiles(
 export async function main(argv: readonly string[]): Promise<LoadSummary> {
   const args = parseArguments(argv);
   const endpoint = localEndpoint(args.localUrl);
-  // The same client and settings the loader uses, pointed at the local endpoint.
-  process.env.AWS_ENDPOINT_URL_RDS_DATA = endpoint;
-  process.env.AWS_REGION ??= 'us-east-1';
-  process.env.AWS_ACCESS_KEY_ID ??= 'local';
-  process.env.AWS_SECRET_ACCESS_KEY ??= 'local';
-  if (args.keepAllOperations) process.env[KEEP_ALL_OPERATIONS_ENV] = 'true';
-  const db = createDatabase({
-    resourceArn: LOCAL_CLUSTER_ARN,
-    secretArn: LOCAL_SECRET_ARN,
-    database: LOCAL_DATABASE,
-  });
+  const { db } = localDatabase(endpoint);
   const files = listFiles(args.target);
   if (files.length === 0) throw new UsageError(`${args.target} holds no files.`);
   try {
@@ -206,7 +196,7 @@ export async function main(argv: readonly string[]): Promise<LoadSummary> {
         'Start it with `npm start` in another terminal, or pass its Data API endpoint with --local-url.',
     );
   }
-  return loadFiles(db, args.dataset, args.target, files);
+  return loadFiles(db, args.dataset, args.target, files, { keepAllOperations: args.keepAllOperations });
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

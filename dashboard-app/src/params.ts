@@ -4,7 +4,8 @@
  */
 import { DATASETS, findDataset, type Dataset } from '../../datasets';
 import { badRequest } from './http-error';
-import { ENGINES, measuresOf, timeColumnOf, type ChartSelection, type Engine } from './queries';
+import { ENGINES, measuresOf, type ChartSelection, type Engine } from './queries';
+import { timeColumn } from '../../datasets/sql';
 
 /** The longest time range a chart request may span. */
 export const MAX_SPAN_DAYS = 366;
@@ -133,7 +134,7 @@ export function readChartRequest(
         `Measures of "${dataset.name}": ${measures.map((m) => m.name).join(', ')}.`,
     );
   }
-  const time = timeColumnOf(dataset);
+  const time = timeColumn(dataset);
   const timeName = values.get('time');
   if (timeName !== undefined && timeName !== time.name) {
     throw badRequest(

@@ -6,6 +6,8 @@
  */
 import type { Column, Dataset } from '../../datasets';
 import type { SqlParams, SqlValue } from '../../lambda/shared/database';
+import { timeColumn } from '../../datasets/sql';
+import { formatTimestamp } from '../../lambda/shared/sql-values';
 
 export type Engine = 'postgres' | 'athena';
 export const ENGINES: readonly Engine[] = ['postgres', 'athena'];
@@ -84,12 +86,6 @@ export function measuresOf(dataset: Dataset): Column[] {
   return dataset.columns.filter((c) => c.role === 'measure');
 }
 
-export function timeColumnOf(dataset: Dataset): Column {
-  const time = dataset.columns.find((c) => c.role === 'time');
-  if (!time) throw new Error(`Dataset "${dataset.name}" has no column with role "time".`);
-  return time;
-}
-
 /** The column named `birth_date` of type date, if the dataset has one. */
 function birthDateOf(dataset: Dataset): Column | undefined {
   return dataset.columns.find((c) => c.type === 'date' && c.name === 'birth_date');
@@ -117,7 +113,7 @@ export function chartPlan(dataset: Dataset, measure: Column): ChartPlan {
   const dimensions = dataset.columns.filter((c) => c.role === 'dimension');
   const dimension = dimensions[0];
   return {
-    time: timeColumnOf(dataset),
+    time: timeColumn(dataset),
     entity,
     reference,
     share: birth
@@ -169,7 +165,7 @@ function athenaBinder(): Binder {
     params: {},
     executionParameters,
     timestamp(_name, value) {
-      executionParameters.push(`TIMESTAMP '${athenaTimestamp(value)}'`);
+      executionParameters.push(`TIMESTAMP '${formatTimestamp(value)}'`);
       return '?';
     },
     text(_name, value) {
@@ -177,11 +173,6 @@ function athenaBinder(): Binder {
       return '?';
     },
   };
-}
-
-/** `YYYY-MM-DD HH:MM:SS.mmm` in UTC, the literal form Athena's TIMESTAMP accepts. */
-export function athenaTimestamp(d: Date): string {
-  return d.toISOString().replace('T', ' ').replace('Z', '');
 }
 
 /**

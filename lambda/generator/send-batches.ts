@@ -1,3 +1,4 @@
+import { canonicalNdjson } from '../ingest/ingest';
 import { GENERATORS, type GenerateOptions } from './generators';
 import { Random } from './random';
 import type { Poster } from './sigv4';
@@ -42,11 +43,7 @@ export async function sendGeneratedBatches(run: GeneratorRun): Promise<DatasetSe
         `No generator for dataset "${dataset}". Generators: ${Object.keys(GENERATORS).join(', ')}.`,
       );
     const options: GenerateOptions = { count: run.count, now, random };
-    const body = Buffer.from(
-      generate(options)
-        .map((r) => JSON.stringify(r))
-        .join('\n') + '\n',
-    );
+    const body = Buffer.from(canonicalNdjson(generate(options)));
     try {
       const response = await run.post(datasetUrl(run.ingestUrl, dataset), body, {
         'content-type': 'application/x-ndjson',

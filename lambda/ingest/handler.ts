@@ -1,5 +1,5 @@
 import { createS3Client, s3ObjectWriter } from '../shared/s3';
-import { datasetFromPath, ingest, IngestError, INGEST_LIMITS } from './ingest';
+import { datasetFromPath, ingest, IngestError } from './ingest';
 
 /** The parts of a Lambda Function URL request (payload format 2.0) the ingest function reads. */
 export interface FunctionUrlEvent {
@@ -82,5 +82,3 @@ export async function handler(event: FunctionUrlEvent): Promise<FunctionUrlResul
     });
   }
 }
-
-export { INGEST_LIMITS };

@@ -3,6 +3,7 @@ import { createS3Client, s3ObjectReader } from '../shared/s3';
 import { DEFAULT_BATCH_SIZE } from './load-object';
 import { processMessages, type QueueMessage } from './process-batch';
 import { routingFromEnv } from './route';
+import { accessLogRulesFromEnv } from './s3-access-log/rules';
 
 /** The parts of the Lambda SQS event the loader reads. */
 export interface SqsEvent {
@@ -17,10 +18,15 @@ export interface SqsBatchResponse {
 const reader = s3ObjectReader(createS3Client());
 const db = databaseFromEnv();
 const routing = routingFromEnv();
+// Read once at cold start: a bad setting fails the function at once, not every access-log object.
+const accessLogRules = accessLogRulesFromEnv();
 const batchSize = Number(process.env.LOADER_BATCH_SIZE ?? DEFAULT_BATCH_SIZE);
 
 /** SQS handler: loads the object of each message, reporting failures per message. */
 export async function handler(event: SqsEvent): Promise<SqsBatchResponse> {
-  const { failed } = await processMessages({ reader, db, routing, batchSize }, event.Records ?? []);
+  const { failed } = await processMessages(
+    { reader, db, routing, accessLogRules, batchSize },
+    event.Records ?? [],
+  );
   return { batchItemFailures: failed.map((itemIdentifier) => ({ itemIdentifier })) };
 }

@@ -2,6 +2,7 @@ import type { Database } from '../shared/database';
 import { insertStatements } from './insert';
 import { decodedChunks, splitLines, type ByteSource } from './lines';
 import { parserFor } from './parsers';
+import type { AccessLogRules } from './s3-access-log/rules';
 import { routeObject, type RoutingConfig } from './route';
 import type { ParsedRow } from './types';
 
@@ -23,6 +24,8 @@ export interface LoadDependencies {
   readonly reader: ObjectReader;
   readonly db: Database;
   readonly routing: RoutingConfig;
+  /** Which S3 access log records to keep. @default DEFAULT_ACCESS_LOG_RULES (GET object and invalid requests) */
+  readonly accessLogRules?: AccessLogRules;
   /**
    * Rows per batch: inserted as one JSON parameter (in more statements only when their JSON exceeds
    * `MAX_ROWS_PARAMETER_BYTES`), then passed to the parser's `afterLoad`. @default DEFAULT_BATCH_SIZE
@@ -89,7 +92,7 @@ export async function loadObject(deps: LoadDependencies, ref: ObjectRef): Promis
     return { ...base, status: 'ignored' };
   }
   const dataset = route.dataset;
-  const parser = parserFor(dataset);
+  const parser = parserFor(dataset, deps.accessLogRules);
 
   if (ref.etag && (await alreadyLoaded(db, ref.bucket, ref.key, bareEtag(ref.etag)))) {
     return { ...base, dataset: dataset.name, etag: bareEtag(ref.etag), status: 'already-loaded' };

@@ -1,7 +1,7 @@
 import type { Dataset, RawFormat } from '../../datasets/types';
 import { ndjsonParser } from './ndjson-parser';
 import { s3AccessLogParser } from './s3-access-log/object-parser';
-import { accessLogRulesFromEnv } from './s3-access-log/rules';
+import { DEFAULT_ACCESS_LOG_RULES, type AccessLogRules } from './s3-access-log/rules';
 import type { ObjectParser, ParserFactory } from './types';
 
 /**
@@ -10,11 +10,11 @@ import type { ObjectParser, ParserFactory } from './types';
  */
 const PARSERS: Partial<Record<RawFormat, ParserFactory>> = {
   ndjson: ndjsonParser,
-  's3-access-log': (dataset) => s3AccessLogParser(dataset, accessLogRulesFromEnv()),
+  's3-access-log': s3AccessLogParser,
 };
 
 /** The parser for a dataset's raw objects; throws when its format has no parser. */
-export function parserFor(dataset: Dataset): ObjectParser {
+export function parserFor(dataset: Dataset, rules: AccessLogRules = DEFAULT_ACCESS_LOG_RULES): ObjectParser {
   const factory = PARSERS[dataset.format];
   if (!factory) {
     throw new Error(
@@ -22,5 +22,5 @@ export function parserFor(dataset: Dataset): ObjectParser {
         `Known formats: ${Object.keys(PARSERS).join(', ')}. Register one in lambda/loader/parsers.ts.`,
     );
   }
-  return factory(dataset);
+  return factory(dataset, rules);
 }

@@ -14,10 +14,6 @@ export interface BatchOutcome {
   readonly outcomes: LoadOutcome[];
 }
 
-function isRetryable(err: unknown): boolean {
-  return isRetryableDataApiError(err) || (err instanceof Error && isRetryableDataApiError(err.cause));
-}
-
 /**
  * Loads the objects of each message in turn. A failing message is reported on its own, so one
  * bad object does not hold back the others. When the database is resuming or throttling, the
@@ -44,7 +40,7 @@ export async function processMessages(
       }
     } catch (err) {
       failed.push(message.messageId);
-      if (isRetryable(err)) {
+      if (isRetryableDataApiError(err)) {
         databaseUnavailable = true;
         log.warn(
           JSON.stringify({

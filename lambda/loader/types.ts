@@ -1,3 +1,4 @@
+import type { AccessLogRules } from './s3-access-log/rules';
 import type { Database } from '../shared/database';
 import type { Dataset } from '../../datasets/types';
 
@@ -30,4 +31,4 @@ export interface ObjectParser {
 }
 
 /** Builds the parser of a dataset. */
-export type ParserFactory = (dataset: Dataset) => ObjectParser;
+export type ParserFactory = (dataset: Dataset, rules: AccessLogRules) => ObjectParser;

@@ -44,9 +44,8 @@ export class DashboardRepository extends Construct {
     // The bootstrap image-publishing role may only write to the bootstrap repository by its own
     // policy; this grant on the repository lets `cdk deploy` push the dashboard image here.
     const stack = Stack.of(this);
-    const qualifier =
-      (stack.node.tryGetContext('@aws-cdk/core:bootstrapQualifier') as string | undefined) ??
-      DefaultStackSynthesizer.DEFAULT_QUALIFIER;
+    // The stack's synthesizer already resolved the qualifier (its prop, the context, or the default).
+    const qualifier = stack.synthesizer.bootstrapQualifier ?? DefaultStackSynthesizer.DEFAULT_QUALIFIER;
     const publishingRole = iam.Role.fromRoleName(
       this,
       'ImagePublishingRole',

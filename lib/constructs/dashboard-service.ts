@@ -9,7 +9,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { REPO_ROOT } from './app-function';
-import { acknowledgeWildcards } from './function-findings';
+import { acknowledgeWildcardResources } from './function-findings';
 
 /** The container port the dashboard listens on (App Runner sets `PORT` to it). */
 export const DASHBOARD_PORT = 8080;
@@ -142,6 +142,11 @@ export class DashboardService extends Construct {
         resources: [workgroupArn],
       }),
     );
+    const glueTablesArn = stack.formatArn({
+      service: 'glue',
+      resource: 'table',
+      resourceName: `${props.glueDatabaseName}/*`,
+    });
     this.instanceRole.addToPolicy(
       new iam.PolicyStatement({
         sid: 'GlueLakeTables',
@@ -155,26 +160,26 @@ export class DashboardService extends Construct {
         resources: [
           stack.formatArn({ service: 'glue', resource: 'catalog' }),
           stack.formatArn({ service: 'glue', resource: 'database', resourceName: props.glueDatabaseName }),
-          stack.formatArn({
-            service: 'glue',
-            resource: 'table',
-            resourceName: `${props.glueDatabaseName}/*`,
-          }),
+          glueTablesArn,
         ],
       }),
     );
     props.lakeBucket.grantRead(this.instanceRole, 'raw/*');
     props.logBucket.grantRead(this.instanceRole);
     props.athenaResultsBucket.grantReadWrite(this.instanceRole);
-    acknowledgeWildcards(this.instanceRole, {
-      actions: [/^s3:(GetObject|GetBucket|List|DeleteObject|Abort)\*$/],
-      // Object ARNs of the three buckets and the lake database's Glue tables; nothing account-wide.
-      resources: [/\/raw\/\*$/, /^[^*]+\/\*$/, /:table\/[a-z0-9_]+\/\*$/],
-      reason:
-        "Wildcards only where AWS offers nothing narrower: objects under the lake's raw/ prefix, the objects of the " +
+    acknowledgeWildcardResources(
+      this.instanceRole,
+      [
+        props.lakeBucket.arnForObjects('raw/*'),
+        props.logBucket.arnForObjects('*'),
+        props.athenaResultsBucket.arnForObjects('*'),
+        glueTablesArn,
+      ],
+      "Wildcards only where AWS offers nothing narrower: objects under the lake's raw/ prefix, the objects of the " +
         'log and results buckets (Athena reads and writes any key there), the Glue tables of the one lake database, ' +
-        'and the object-level action groups of grantRead/grantReadWrite (s3:GetObject*, s3:List*...).',
-    });
+        'and the object-level action groups of grantRead/grantReadWrite.',
+      ['s3:GetObject*', 's3:GetBucket*', 's3:List*', 's3:DeleteObject*', 's3:Abort*'],
+    );
     Validations.of(this.accessRole).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason: 'ecr:GetAuthorizationToken has no resource-level permissions: AWS accepts only "*".',

@@ -1,5 +1,5 @@
-import { Stack, Validations, attachCustomSynthesis } from 'aws-cdk-lib';
-import * as iam from 'aws-cdk-lib/aws-iam';
+import { Stack, Validations } from 'aws-cdk-lib';
+import type * as iam from 'aws-cdk-lib/aws-iam';
 import type { IConstruct } from 'constructs';
 import type { AppFunction } from './app-function';
 
@@ -47,12 +47,19 @@ export function acknowledgeFunctionFindings(
   if (wildcards) acknowledgeWildcardResources(role, wildcards.resources, wildcards.reason);
 }
 
-/** Acknowledges `AwsSolutions-IAM5` for exactly these resources (ARN tokens) on `scope`. */
+/**
+ * Acknowledges `AwsSolutions-IAM5` for exactly these resources (ARN tokens) and wildcard actions
+ * (e.g. `s3:GetObject*` from `grantRead`) on `scope`; any other wildcard still fails synthesis.
+ */
 export function acknowledgeWildcardResources(
   scope: IConstruct,
   resources: readonly string[],
   reason: string,
+  actions: readonly string[] = [],
 ): void {
+  for (const action of actions) {
+    Validations.of(scope).acknowledge({ id: `AwsSolutions-IAM5[Action::${action}]`, reason });
+  }
   // Cross-stack references only take their final form during synthesis, so the finding IDs are
   // computed then (construct validations run after references are resolved).
   scope.node.addValidation({
@@ -65,49 +72,6 @@ export function acknowledgeWildcardResources(
         });
       }
       return [];
-    },
-  });
-}
-
-/**
- * Acknowledges the cdk-nag wildcard findings (AwsSolutions-IAM5) of a role's default policy, one
- * by one, once cross-stack references are resolved (findings quote the resolved ARNs). Only
- * wildcards matching the expected patterns are acknowledged: any other wildcard added later
- * still fails synthesis.
- */
-export function acknowledgeWildcards(
-  role: iam.Role,
-  expected: { readonly actions: RegExp[]; readonly resources: RegExp[]; readonly reason: string },
-): void {
-  attachCustomSynthesis(role, {
-    onSynthesize: () => {
-      const policy = role.node.tryFindChild('DefaultPolicy')?.node.defaultChild as iam.CfnPolicy | undefined;
-      if (!policy) return;
-      const document = Stack.of(policy).resolve(policy.policyDocument) as {
-        Statement?: { Effect: string; Action: string | string[]; Resource: unknown }[];
-      };
-      const list = <T>(v: T | T[]): T[] => (Array.isArray(v) ? v : [v]);
-      for (const statement of document.Statement ?? []) {
-        if (statement.Effect !== 'Allow') continue;
-        for (const action of list(statement.Action).filter((a) => a.includes('*'))) {
-          if (expected.actions.some((re) => re.test(action))) {
-            Validations.of(policy).acknowledge({
-              id: `AwsSolutions-IAM5[Action::${action}]`,
-              reason: expected.reason,
-            });
-          }
-        }
-        for (const resource of list(statement.Resource)
-          .map(flatten)
-          .filter((r) => r.includes('*'))) {
-          if (expected.resources.some((re) => re.test(resource))) {
-            Validations.of(policy).acknowledge({
-              id: `AwsSolutions-IAM5[Resource::${resource}]`,
-              reason: expected.reason,
-            });
-          }
-        }
-      }
     },
   });
 }

@@ -13,6 +13,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { AppFunction } from './app-function';
+import { KEEP_ALL_OPERATIONS_ENV } from '../../lambda/loader/s3-access-log/rules';
 import { acknowledgeFunctionFindings } from './function-findings';
 
 export interface ObjectLoaderProps {
@@ -30,6 +31,8 @@ export interface ObjectLoaderProps {
   /** Topic the dead-letter and backlog alarms notify. */
   readonly alertsTopic: sns.ITopic;
   readonly logRetentionDays: logs.RetentionDays;
+  /** Load every S3 access log record, not only GET object and invalid requests. @default false */
+  readonly keepAllAccessLogOperations?: boolean;
   /** @default Duration.minutes(2) */
   readonly timeout?: Duration;
   /** Deliveries before a message moves to the dead-letter queue. @default 5 */
@@ -116,6 +119,7 @@ export class ObjectLoader extends Construct {
         DB_CLUSTER_ARN: props.cluster.clusterArn,
         DB_SECRET_ARN: props.secret.secretArn,
         DB_NAME: props.databaseName,
+        [KEEP_ALL_OPERATIONS_ENV]: String(props.keepAllAccessLogOperations ?? false),
       },
     });
     this.function.addEventSource(

@@ -1,9 +1,10 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { DEFAULT_ACCESS_LOGS_PREFIX as ACCESS_LOGS_PREFIX } from '../../lambda/loader/route';
 
-/** Prefix under which the platform's own buckets, and users' buckets, deliver server access logs. */
-export const ACCESS_LOGS_PREFIX = 's3-access-logs/';
+/** Prefix under which the platform's own buckets, and users' buckets, deliver server access logs (the loader routes it). */
+export { ACCESS_LOGS_PREFIX };
 
 export interface SecureBucketProps {
   /** Lifecycle rules specific to this bucket (incomplete multipart uploads are always aborted). @default none */

@@ -15,9 +15,6 @@ export interface AnalyticsStackProps extends StackProps {
   readonly athenaResultsBucket: s3.IBucket;
 }
 
-/** Athena's price per byte scanned: $5 per TB (10^12 bytes), with a 10 MB minimum per query. */
-export const ATHENA_USD_PER_TB = 5;
-
 /**
  * The cold store: a Glue database over the lake and the log bucket, and an Athena workgroup that
  * enforces its own settings (engine v3, encrypted results in the results bucket, a per-query scan

@@ -53,7 +53,7 @@ export class DatabaseStack extends Stack {
         Rejected: {
           destination: ec2.FlowLogDestination.toCloudWatchLogs(
             new logs.LogGroup(this, 'VpcFlowLogs', {
-              retention: config.logRetentionDays as logs.RetentionDays,
+              retention: config.logRetentionDays,
               removalPolicy: RemovalPolicy.DESTROY,
             }),
           ),
@@ -69,7 +69,7 @@ export class DatabaseStack extends Stack {
       ?.node.tryFindChild('Handler') as CfnResource | undefined;
     if (restrictDefaultSg) {
       const providerLogs = new logs.LogGroup(this, 'RestrictDefaultSecurityGroupLogs', {
-        retention: config.logRetentionDays as logs.RetentionDays,
+        retention: config.logRetentionDays,
         removalPolicy: RemovalPolicy.DESTROY,
       });
       restrictDefaultSg.addPropertyOverride('LoggingConfig', { LogGroup: providerLogs.logGroupName });
@@ -122,7 +122,7 @@ export class DatabaseStack extends Stack {
     const clusterIdentifier = `${config.projectName}-db`;
     const postgresLogs = new logs.LogGroup(this, 'PostgresLogs', {
       logGroupName: `/aws/rds/cluster/${clusterIdentifier}/postgresql`,
-      retention: config.logRetentionDays as logs.RetentionDays,
+      retention: config.logRetentionDays,
       removalPolicy: RemovalPolicy.DESTROY,
     });
 
@@ -170,7 +170,7 @@ export class DatabaseStack extends Stack {
       cluster: this.cluster,
       secret: this.secret,
       databaseName: DATABASE_NAME,
-      logRetentionDays: config.logRetentionDays as logs.RetentionDays,
+      logRetentionDays: config.logRetentionDays,
     });
 
     new CfnOutput(this, 'DatabaseClusterArn', {

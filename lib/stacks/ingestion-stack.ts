@@ -1,5 +1,4 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
-import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as rds from 'aws-cdk-lib/aws-rds';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -10,7 +9,6 @@ import { DataGenerator } from '../constructs/data-generator';
 import { IngestEndpoint } from '../constructs/ingest-endpoint';
 import { ObjectLoader } from '../constructs/object-loader';
 import { ACCESS_LOGS_PREFIX } from '../constructs/secure-bucket';
-import { KEEP_ALL_OPERATIONS_ENV } from '../../lambda/loader/s3-access-log/rules';
 
 export interface IngestionStackProps extends StackProps {
   readonly config: AppConfig;
@@ -35,7 +33,7 @@ export class IngestionStack extends Stack {
   constructor(scope: Construct, id: string, props: IngestionStackProps) {
     super(scope, id, props);
     const { config } = props;
-    const logRetentionDays = config.logRetentionDays as logs.RetentionDays;
+    const logRetentionDays = config.logRetentionDays;
 
     this.ingest = new IngestEndpoint(this, 'Ingest', { lakeBucket: props.lakeBucket, logRetentionDays });
     this.loader = new ObjectLoader(this, 'Loader', {
@@ -47,9 +45,8 @@ export class IngestionStack extends Stack {
       databaseName: props.databaseName,
       alertsTopic: props.alertsTopic,
       logRetentionDays,
+      keepAllAccessLogOperations: config.accessLogsKeepAllOperations,
     });
-    // Which access log records the loader keeps (see lambda/loader/s3-access-log/rules.ts).
-    this.loader.function.addEnvironment(KEEP_ALL_OPERATIONS_ENV, String(config.accessLogsKeepAllOperations));
     this.generator = new DataGenerator(this, 'Generator', {
       ingestEndpoint: this.ingest,
       enabled: config.generatorEnabled,
