@@ -9,6 +9,8 @@ import { getDataset } from '../../datasets';
 import { AthenaQueryError, AthenaRunner, athenaCostUsd } from '../../dashboard-app/src/athena';
 import { loadCharts } from '../../dashboard-app/src/charts';
 import { chartQueries } from '../../dashboard-app/src/queries';
+import { startDashboardServer } from '../../dashboard-app/src/server';
+import { startTestDatabase } from '../support/local-database';
 
 const MB = 1024 * 1024;
 const usage = getDataset('usage');
@@ -157,5 +159,48 @@ describe('Athena runner (mocked Athena API)', () => {
       approximate: true,
       stats: { count: 4, min: 1, q1: 2, median: 3, q3: 4, max: 5 },
     });
+  });
+});
+
+describe('Athena charts through the dashboard API (mocked Athena API)', () => {
+  test('refreshes within the same minute are answered from the cache, not new scans', async () => {
+    const { client, sent } = fakeAthena({ states: ['SUCCEEDED'], rows: [['n'], ['1']] });
+    const runner = new AthenaRunner({
+      client,
+      target: { workgroup: 'w', database: 'd' },
+      sleep: async () => {},
+    });
+    const t = await startTestDatabase();
+    const dashboard = await startDashboardServer({
+      db: t.db,
+      password: 'a-test-password-of-some-length',
+      athena: runner,
+      log: () => {},
+    });
+    try {
+      const login = await fetch(`${dashboard.url}/login`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { origin: dashboard.url, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ password: 'a-test-password-of-some-length' }).toString(),
+      });
+      const cookie = login.headers.get('set-cookie')!.split(';')[0];
+      const charts = (to: string) =>
+        fetch(`${dashboard.url}/api/charts?dataset=usage&engine=athena&from=2026-11-20T00:00:00Z&to=${to}`, {
+          headers: { cookie },
+        });
+      const starts = () => sent.filter((c) => c instanceof StartQueryExecutionCommand).length;
+
+      await charts('2026-11-27T10:00:05.123Z');
+      const first = starts();
+      expect(first).toBeGreaterThan(0);
+      await charts('2026-11-27T10:00:35.456Z');
+      expect(starts()).toBe(first);
+      await charts('2026-11-27T10:01:02.000Z');
+      expect(starts()).toBe(2 * first);
+    } finally {
+      await dashboard.close();
+      await t.close();
+    }
   });
 });
