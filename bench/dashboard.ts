@@ -10,8 +10,8 @@
 import { PGlite } from '@electric-sql/pglite';
 import { getDataset } from '../datasets';
 import { startDashboardServer } from '../dashboard-app/src/server';
-import type { Database, Row, SqlParams } from '../lambda/shared/database';
-import { runMigrations } from '../lambda/shared/migrations';
+import type { Database, Row, SqlParams } from '../db/database';
+import { runMigrations } from '../migrations/runner';
 import { localDatabase, startDataApiServer } from '../local/data-api-server';
 
 const ROWS = Number(process.env.BENCH_DASHBOARD_ROWS ?? 1_000_000);

@@ -7,9 +7,9 @@
  */
 import { PGlite } from '@electric-sql/pglite';
 import { usage } from '../datasets/usage';
-import { insertSql, toSqlParams } from '../datasets/sql';
-import type { SqlParams } from '../lambda/shared/database';
-import { runMigrations } from '../lambda/shared/migrations';
+import { insertSql, toSqlParams } from '../db/dataset-sql';
+import type { SqlParams } from '../db/database';
+import { runMigrations } from '../migrations/runner';
 import { localDatabase, startDataApiServer } from '../local/data-api-server';
 
 function usageRows(count: number, offset: number): SqlParams[] {

@@ -19,8 +19,8 @@ import { generateUsage } from '../lambda/generator/generators';
 import { Random } from '../lambda/generator/random';
 import { ingest, prepareBatch } from '../lambda/ingest/ingest';
 import { loadObject, type ObjectReader } from '../lambda/loader/load-object';
-import { createDatabase } from '../lambda/shared/data-api';
-import { runMigrations } from '../lambda/shared/migrations';
+import { createDatabase } from '../db/data-api';
+import { runMigrations } from '../migrations/runner';
 import {
   LOCAL_CLUSTER_ARN,
   LOCAL_DATABASE,

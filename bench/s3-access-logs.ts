@@ -16,11 +16,11 @@ import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import { getDataset } from '../datasets';
-import { insertSql, toSqlParams } from '../datasets/sql';
+import { insertSql, toSqlParams } from '../db/dataset-sql';
 import { loadObject } from '../lambda/loader/load-object';
 import { recordId } from '../lambda/loader/s3-access-log/object-parser';
 import { localDatabase, startDataApiServer } from '../local/data-api-server';
-import { runMigrations } from '../lambda/shared/migrations';
+import { runMigrations } from '../migrations/runner';
 import {
   isLineError,
   parseS3AccessLogLine,

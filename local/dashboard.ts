@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { DASHBOARD_RETRY } from '../dashboard-app/src/config';
 import { startDashboardServer } from '../dashboard-app/src/server';
 import { localDatabase } from './data-api-server';
-import type { LocalService } from './start';
+import type { LocalService } from './service';
 
 /** Port of the local dashboard unless `--dashboard-port` or `DASHBOARD_PORT` says otherwise. */
 export const DEFAULT_DASHBOARD_PORT = 8080;

@@ -3,9 +3,9 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { protocol, types, type PGlite, type Results } from '@electric-sql/pglite';
 import { RDSDataClient } from '@aws-sdk/client-rds-data';
-import { createDatabase, MAX_REQUEST_BYTES } from '../lambda/shared/data-api';
-import type { Database } from '../lambda/shared/database';
-import type { RetryOptions } from '../lambda/shared/retry';
+import { createDatabase, MAX_REQUEST_BYTES } from '../db/data-api';
+import type { Database } from '../db/database';
+import type { RetryOptions } from '../db/retry';
 import { sessionOwner, type SessionOwner } from './connection';
 import { toPositional } from './named-params';
 

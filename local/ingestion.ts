@@ -10,7 +10,7 @@ import { DEFAULT_ACCESS_LOGS_PREFIX } from '../lambda/loader/route';
 import { sendGeneratedBatches } from '../lambda/generator/send-batches';
 import { plainPost } from '../lambda/generator/sigv4';
 import { startS3Server, type ObjectCreated, type S3Server } from './s3-server';
-import type { LocalService } from './start';
+import type { LocalService } from './service';
 
 /**
  * The local ingestion platform: the real ingest and loader handlers, wired as in AWS.

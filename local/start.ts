@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
-import { runMigrations } from '../lambda/shared/migrations';
+import { runMigrations } from '../migrations/runner';
 import {
   LOCAL_CLUSTER_ARN,
   LOCAL_DATABASE,
@@ -13,6 +13,7 @@ import {
 import { dashboardService } from './dashboard';
 import { ingestionService } from './ingestion';
 import { startPostgresServer } from './postgres';
+import type { LocalContext, LocalService, StartedService } from './service';
 
 /**
  * `npm start`: the platform on a laptop. Boots the embedded Postgres (persisted under the data
@@ -24,38 +25,6 @@ import { startPostgresServer } from './postgres';
  * --postgres-port <n> (default 5433), --data-api-port <n> (default 4510); 0 picks a free port;
  * --database-only (only the database and its endpoints, none of `SERVICES`).
  */
-
-export interface LocalContext {
-  /** The data folder (absolute). Services keep their state in sub-folders of it. */
-  readonly dataDir: string;
-  /** Command-line arguments after `npm start --`, for services with flags of their own. */
-  readonly argv: readonly string[];
-  /** The embedded database. */
-  readonly pg: PGlite;
-  /** The local Data API endpoint and identifiers, as the functions' environment carries them. */
-  readonly dataApi: {
-    readonly endpoint: string;
-    readonly clusterArn: string;
-    readonly secretArn: string;
-    readonly database: string;
-  };
-  /** The Postgres wire URL (psql). */
-  readonly postgresUrl: string;
-  /** Prints a line prefixed with the service name. */
-  readonly log: (line: string) => void;
-}
-
-export interface StartedService {
-  /** `name: value` lines saying what is where, printed once the service is up. */
-  readonly lines: readonly string[];
-  /** Stops the service; called in reverse start order on Ctrl-C. */
-  stop(): Promise<void>;
-}
-
-export interface LocalService {
-  readonly name: string;
-  start(context: LocalContext): Promise<StartedService>;
-}
 
 /**
  * Services started after the database and its endpoints, in order. To add one, append an entry:

@@ -1,4 +1,4 @@
-import type { Migration } from './index';
+import type { Migration } from './migration';
 
 /** Bookkeeping of the loader: which objects were loaded, and the lines it could not parse. */
 export const loader: Migration = {

@@ -1,4 +1,4 @@
-import type { Migration } from './index';
+import type { Migration } from './migration';
 
 /**
  * S3 server access logs: the indexes the overview and the rollup maintenance read through, and the

@@ -17,7 +17,7 @@ import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { findDataset, datasetNames } from '../datasets';
 import type { Dataset } from '../datasets/types';
-import type { Database } from '../lambda/shared/database';
+import type { Database } from '../db/database';
 import { decodedChunks, splitLines } from '../lambda/loader/lines';
 import { loadObject, type ObjectReader } from '../lambda/loader/load-object';
 import { ACCESS_LOGS_DATASET, DEFAULT_ACCESS_LOGS_PREFIX, type RoutingConfig } from '../lambda/loader/route';

@@ -3,7 +3,7 @@
  * rollups (`s3_access_log_hourly`). Totals and the traffic chart read the rollups, so the
  * overview stays fast on tens of millions of records; the top lists read the time-indexed table.
  */
-import type { Database, Row, SqlParams } from '../../lambda/shared/database';
+import type { Database, Row, SqlParams } from '../../db/database';
 import { num } from './charts';
 import { badRequest } from './http-error';
 import { readParams, readTimeRange } from './params';

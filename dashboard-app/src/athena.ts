@@ -9,7 +9,7 @@ import {
   StartQueryExecutionCommand,
   type AthenaClient,
 } from '@aws-sdk/client-athena';
-import type { Row } from '../../lambda/shared/database';
+import type { Row } from '../../db/database';
 import type { BuiltQuery } from './queries';
 
 /** Athena bills $5 per TB scanned, rounded up to the megabyte, with a 10 MB minimum per query. */

@@ -3,7 +3,7 @@
  * into what the page draws. Titles and axis labels come from the dataset's column labels.
  */
 import type { Column } from '../../datasets';
-import type { Row } from '../../lambda/shared/database';
+import type { Row } from '../../db/database';
 import {
   AGE_GROUPS,
   CHART_NAMES,

@@ -3,7 +3,7 @@
  * the queries running right now. Row counts are the planner's estimates (kept current by
  * autovacuum), so the page stays instant on tables of any size; small tables are counted exactly.
  */
-import type { Database } from '../../lambda/shared/database';
+import type { Database } from '../../db/database';
 import { num } from './charts';
 
 /** Tables with fewer estimated rows than this are counted exactly. */

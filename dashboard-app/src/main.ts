@@ -4,7 +4,7 @@
  */
 import { AthenaClient } from '@aws-sdk/client-athena';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { databaseFromEnv } from '../../lambda/shared/data-api';
+import { databaseFromEnv } from '../../db/data-api';
 import { AthenaRunner } from './athena';
 import { DASHBOARD_RETRY, readDashboardConfig, type DashboardConfig } from './config';
 import { startDashboardServer } from './server';

@@ -5,9 +5,9 @@
  * value is a bound parameter, so nothing a client sends is spliced into SQL.
  */
 import type { Column, Dataset } from '../../datasets';
-import type { SqlParams, SqlValue } from '../../lambda/shared/database';
+import type { SqlParams, SqlValue } from '../../db/database';
 import { timeColumn } from '../../datasets/sql';
-import { formatTimestamp } from '../../lambda/shared/sql-values';
+import { formatTimestamp } from '../../db/sql-values';
 
 export type Engine = 'postgres' | 'athena';
 export const ENGINES: readonly Engine[] = ['postgres', 'athena'];

@@ -9,8 +9,8 @@ import { createRequire } from 'node:module';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import * as path from 'node:path';
 import { DATASETS } from '../../datasets';
-import type { Database } from '../../lambda/shared/database';
-import { isRetryableDataApiError } from '../../lambda/shared/data-api';
+import type { Database } from '../../db/database';
+import { isRetryableDataApiError } from '../../db/data-api';
 import {
   accessLogKey,
   accessLogOverview,

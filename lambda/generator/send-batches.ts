@@ -1,4 +1,4 @@
-import { canonicalNdjson } from '../ingest/ingest';
+import { canonicalNdjson } from '../shared/ndjson';
 import { GENERATORS, type GenerateOptions } from './generators';
 import { Random } from './random';
 import type { Poster } from './sigv4';

@@ -4,6 +4,7 @@ import { datasetNames, findDataset } from '../../datasets';
 import type { Dataset } from '../../datasets/types';
 import { recordTime, recordValidator, type FieldError, type NormalizedRecord } from '../../datasets/validate';
 import type { ObjectWriter } from '../shared/s3';
+import { canonicalNdjson } from '../shared/ndjson';
 
 /** Limits on one request. Function URLs already cap the (compressed) request at 6 MB. */
 export const INGEST_LIMITS = {
@@ -206,11 +207,6 @@ export function datasetFromPath(path: string): Dataset {
 /** Datasets that accept records through the ingest endpoint. */
 export function ingestibleDatasets(): string[] {
   return datasetNames().filter((name) => findDataset(name)?.format === 'ndjson');
-}
-
-/** Canonical NDJSON: one normalised record per line, keys in column order, trailing newline. */
-export function canonicalNdjson(records: readonly object[]): string {
-  return records.map((r) => JSON.stringify(r)).join('\n') + '\n';
 }
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');

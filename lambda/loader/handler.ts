@@ -1,4 +1,4 @@
-import { databaseFromEnv } from '../shared/data-api';
+import { databaseFromEnv } from '../../db/data-api';
 import { createS3Client, s3ObjectReader } from '../shared/s3';
 import { DEFAULT_BATCH_SIZE } from './load-object';
 import { processMessages, type QueueMessage } from './process-batch';

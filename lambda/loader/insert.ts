@@ -1,6 +1,6 @@
 import type { Dataset } from '../../datasets/types';
-import { insertJsonRowsSql, toJsonRow } from '../../datasets/sql';
-import type { SqlParams } from '../shared/database';
+import { insertJsonRowsSql, toJsonRow } from '../../db/dataset-sql';
+import type { SqlParams } from '../../db/database';
 import type { ParsedRow } from './types';
 
 /**

@@ -1,4 +1,4 @@
-import type { Database } from '../shared/database';
+import type { Database } from '../../db/database';
 import { insertStatements } from './insert';
 import { decodedChunks, splitLines, type ByteSource } from './lines';
 import { parserFor } from './parsers';

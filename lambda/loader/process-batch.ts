@@ -1,4 +1,4 @@
-import { isRetryableDataApiError } from '../shared/data-api';
+import { isRetryableDataApiError } from '../../db/data-api';
 import { loadObject, type LoadDependencies, type LoadOutcome } from './load-object';
 import { objectsFromMessage } from './messages';
 

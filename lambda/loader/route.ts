@@ -1,5 +1,6 @@
 import { findDataset } from '../../datasets';
 import type { Dataset } from '../../datasets/types';
+import { ACCESS_LOGS_PREFIX_ENV, DEFAULT_ACCESS_LOGS_PREFIX } from './contract';
 
 /** Where objects of interest land, from the loader's environment. */
 export interface RoutingConfig {
@@ -13,7 +14,7 @@ export interface RoutingConfig {
 
 /** The dataset of S3 server access logs. */
 export const ACCESS_LOGS_DATASET = 's3_access_logs';
-export const DEFAULT_ACCESS_LOGS_PREFIX = 's3-access-logs/';
+export { DEFAULT_ACCESS_LOGS_PREFIX };
 
 export type Route =
   | { readonly kind: 'load'; readonly dataset: Dataset }
@@ -69,6 +70,6 @@ export function routingFromEnv(env: NodeJS.ProcessEnv = process.env): RoutingCon
   return {
     lakeBucket,
     logBucket: env.LOG_BUCKET || undefined,
-    accessLogsPrefix: env.ACCESS_LOGS_PREFIX || DEFAULT_ACCESS_LOGS_PREFIX,
+    accessLogsPrefix: env[ACCESS_LOGS_PREFIX_ENV] || DEFAULT_ACCESS_LOGS_PREFIX,
   };
 }

@@ -1,5 +1,5 @@
 import type { AccessLogRules } from './s3-access-log/rules';
-import type { Database } from '../shared/database';
+import type { Database } from '../../db/database';
 import type { Dataset } from '../../datasets/types';
 
 /**

@@ -1,5 +1,5 @@
-import { databaseFromEnv } from '../shared/data-api';
-import type { Database } from '../shared/database';
+import { databaseFromEnv } from '../../db/data-api';
+import type { Database } from '../../db/database';
 import { MIGRATIONS } from '../../migrations/index';
 import { handleMigrationEvent, type OnEventRequest, type OnEventResponse } from './migrate';
 

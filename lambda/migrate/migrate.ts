@@ -1,5 +1,5 @@
-import type { Database } from '../shared/database';
-import { migrationsHash, runMigrations } from '../shared/migrations';
+import type { Database } from '../../db/database';
+import { migrationsHash, runMigrations } from '../../migrations/runner';
 import type { Migration } from '../../migrations/index';
 
 /**

@@ -28,9 +28,7 @@ export const DASHBOARD_IMAGE_EXCLUDE: readonly string[] = [
   'dashboard-app/dist',
   'dashboard-app/node_modules',
   'dashboard-app/public/vendor',
-  '!lambda',
-  'lambda/*',
-  '!lambda/shared',
+  '!db',
 ];
 
 export interface DashboardServiceProps {

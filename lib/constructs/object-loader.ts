@@ -13,7 +13,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { AppFunction } from './app-function';
-import { KEEP_ALL_OPERATIONS_ENV } from '../../lambda/loader/s3-access-log/rules';
+import { ACCESS_LOGS_PREFIX_ENV, KEEP_ALL_OPERATIONS_ENV } from '../../lambda/loader/contract';
 import { acknowledgeFunctionFindings } from './function-findings';
 
 export interface ObjectLoaderProps {
@@ -115,7 +115,7 @@ export class ObjectLoader extends Construct {
       environment: {
         LAKE_BUCKET: props.lakeBucket.bucketName,
         LOG_BUCKET: props.logBucket.bucketName,
-        ACCESS_LOGS_PREFIX: props.accessLogsPrefix,
+        [ACCESS_LOGS_PREFIX_ENV]: props.accessLogsPrefix,
         DB_CLUSTER_ARN: props.cluster.clusterArn,
         DB_SECRET_ARN: props.secret.secretArn,
         DB_NAME: props.databaseName,

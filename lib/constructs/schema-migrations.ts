@@ -6,7 +6,7 @@ import type * as rds from 'aws-cdk-lib/aws-rds';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
-import { migrationsHash } from '../../lambda/shared/migrations';
+import { migrationsHash } from '../../migrations/runner';
 import { MIGRATIONS, type Migration } from '../../migrations/index';
 import { AppFunction } from './app-function';
 import { acknowledgeFunctionFindings, acknowledgeWildcardResources } from './function-findings';

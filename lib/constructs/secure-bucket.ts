@@ -1,7 +1,7 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { DEFAULT_ACCESS_LOGS_PREFIX as ACCESS_LOGS_PREFIX } from '../../lambda/loader/route';
+import { DEFAULT_ACCESS_LOGS_PREFIX as ACCESS_LOGS_PREFIX } from '../../lambda/loader/contract';
 
 /** Prefix under which the platform's own buckets, and users' buckets, deliver server access logs (the loader routes it). */
 export { ACCESS_LOGS_PREFIX };

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { getDataset } from '../../datasets';
-import { insertSql, toSqlParams } from '../../datasets/sql';
+import { insertSql, toSqlParams } from '../../db/dataset-sql';
 import { startDashboardServer, type RunningDashboard } from '../../dashboard-app/src/server';
 import { startTestDatabase, type TestDatabase } from '../support/local-database';
 

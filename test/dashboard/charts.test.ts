@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { getDataset } from '../../datasets';
-import { insertSql, toSqlParams } from '../../datasets/sql';
+import { insertSql, toSqlParams } from '../../db/dataset-sql';
 import { loadCharts, type ChartsResponse } from '../../dashboard-app/src/charts';
 import {
   AGE_GROUPS,

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDatabase, DatabaseError, databaseFromEnv } from '../../lambda/shared/data-api';
-import { sqlDate, sqlDecimal, sqlJson, sqlTimestamp, sqlUuid } from '../../lambda/shared/sql-values';
+import { createDatabase, DatabaseError, databaseFromEnv } from '../../db/data-api';
+import { sqlDate, sqlDecimal, sqlJson, sqlTimestamp, sqlUuid } from '../../db/sql-values';
 import { LOCAL_CLUSTER_ARN, LOCAL_DATABASE, LOCAL_SECRET_ARN } from '../../local/data-api-server';
 import { startTestDatabase, type TestDatabase } from '../support/local-database';
 

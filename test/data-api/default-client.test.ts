@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { databaseFromEnv } from '../../lambda/shared/data-api';
+import { databaseFromEnv } from '../../db/data-api';
 import { LOCAL_CLUSTER_ARN, LOCAL_DATABASE, LOCAL_SECRET_ARN } from '../../local/data-api-server';
 import { startTestDatabase, type TestDatabase } from '../support/local-database';
 

@@ -1,11 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  DatabaseError,
-  splitParameterSets,
-  toSqlParameter,
-  toSqlParameters,
-} from '../../lambda/shared/data-api';
-import { sqlDecimal, sqlJson, sqlUuid } from '../../lambda/shared/sql-values';
+import { DatabaseError, splitParameterSets, toSqlParameter, toSqlParameters } from '../../db/data-api';
+import { sqlDecimal, sqlJson, sqlUuid } from '../../db/sql-values';
 
 describe('toSqlParameter', () => {
   it('maps plain values to Field members', () => {

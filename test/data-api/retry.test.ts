@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isRetryableDataApiError, withRetry } from '../../lambda/shared/retry';
+import { isRetryableDataApiError, withRetry } from '../../db/retry';
 
 function named(name: string, message = name): Error {
   return Object.assign(new Error(message), { name });

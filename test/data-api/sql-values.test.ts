@@ -7,7 +7,7 @@ import {
   sqlTime,
   sqlTimestamp,
   sqlUuid,
-} from '../../lambda/shared/sql-values';
+} from '../../db/sql-values';
 
 describe('sql-values', () => {
   it('formats timestamps in UTC as YYYY-MM-DD HH:MM:SS.fff', () => {

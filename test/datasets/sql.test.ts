@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DATASETS } from '../../datasets';
 import { assertValidDatasets, checkDataset } from '../../datasets/check';
-import { createTableSql, insertSql, toSqlParams } from '../../datasets/sql';
+import { createTableSql } from '../../datasets/sql';
+import { insertSql, toSqlParams } from '../../db/dataset-sql';
 import { samples } from '../../datasets/samples';
 import { trades } from '../../datasets/trades';
 import { usage } from '../../datasets/usage';

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTableSql, toJsonRow } from '../../datasets/sql';
+import { createTableSql } from '../../datasets/sql';
+import { toJsonRow } from '../../db/dataset-sql';
 import type { Column, ColumnType, Dataset } from '../../datasets/types';
 import { insertStatements, MAX_ROWS_PARAMETER_BYTES } from '../../lambda/loader/insert';
-import type { TypedValue } from '../../lambda/shared/database';
+import type { TypedValue } from '../../db/database';
 import { startTestDatabase, type TestDatabase } from '../support/local-database';
 
 const column = (name: string, type: ColumnType, extra: Partial<Column> = {}): Column => ({

@@ -6,9 +6,9 @@ import { prepareBatch } from '../../lambda/ingest/ingest';
 import { loadObject, type LoadDependencies, type ObjectReader } from '../../lambda/loader/load-object';
 import { s3NotificationBody } from '../../lambda/loader/messages';
 import { processMessages } from '../../lambda/loader/process-batch';
-import { createDatabase } from '../../lambda/shared/data-api';
-import type { Database } from '../../lambda/shared/database';
-import { runMigrations } from '../../lambda/shared/migrations';
+import { createDatabase } from '../../db/data-api';
+import type { Database } from '../../db/database';
+import { runMigrations } from '../../migrations/runner';
 import {
   LOCAL_CLUSTER_ARN,
   LOCAL_DATABASE,

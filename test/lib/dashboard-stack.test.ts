@@ -115,12 +115,11 @@ describe('Dashboard stack', () => {
     expect(fs.readdirSync(dir).sort()).toEqual([
       'dashboard-app',
       'datasets',
-      'lambda',
+      'db',
       'package-lock.json',
       'package.json',
       'tsconfig.json',
     ]);
-    expect(fs.readdirSync(path.join(dir, 'lambda'))).toEqual(['shared']);
     expect(fs.existsSync(path.join(dir, 'dashboard-app', 'Dockerfile'))).toBe(true);
   });
 

@@ -4,8 +4,8 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createDatabase } from '../../lambda/shared/data-api';
-import { sqlTimestamp } from '../../lambda/shared/sql-values';
+import { createDatabase } from '../../db/data-api';
+import { sqlTimestamp } from '../../db/sql-values';
 import { localDataApiClient } from '../support/local-database';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { handleMigrationEvent, PHYSICAL_RESOURCE_ID } from '../../lambda/migrate/migrate';
-import { migrationsHash } from '../../lambda/shared/migrations';
+import { migrationsHash } from '../../migrations/runner';
 import { MIGRATIONS } from '../../migrations/index';
 import { startTestDatabase, type TestDatabase } from '../support/local-database';
 

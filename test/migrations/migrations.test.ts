@@ -6,7 +6,7 @@ import {
   migrationsHash,
   MigrationError,
   runMigrations,
-} from '../../lambda/shared/migrations';
+} from '../../migrations/runner';
 import { MIGRATIONS, type Migration } from '../../migrations/index';
 import { startTestDatabase, type TestDatabase } from '../support/local-database';
 

@@ -9,7 +9,7 @@ import * as rds from 'aws-cdk-lib/aws-rds';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
 import { SchemaMigrations } from '../../lib/constructs/schema-migrations';
-import { migrationsHash } from '../../lambda/shared/migrations';
+import { migrationsHash } from '../../migrations/runner';
 import { MIGRATIONS, type Migration } from '../../migrations/index';
 import { readFindings } from '../support/synth';
 

@@ -1,8 +1,8 @@
 import { PGlite } from '@electric-sql/pglite';
 import type { RDSDataClient } from '@aws-sdk/client-rds-data';
-import type { Database } from '../../lambda/shared/database';
-import { runMigrations } from '../../lambda/shared/migrations';
-import type { RetryOptions } from '../../lambda/shared/retry';
+import type { Database } from '../../db/database';
+import { runMigrations } from '../../migrations/runner';
+import type { RetryOptions } from '../../db/retry';
 import {
   localDataApiClient,
   localDatabase,

@@ -1,4 +1,4 @@
-import type { Database } from '../../shared/database';
+import type { Database } from '../../../db/database';
 
 /**
  * Hourly rollups of S3 access logs (`s3_access_log_hourly`): per bucket and hour, requests, bytes

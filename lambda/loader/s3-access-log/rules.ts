@@ -1,3 +1,5 @@
+import { KEEP_ALL_OPERATIONS_ENV } from '../contract';
+
 /**
  * Which access log records are loaded into Postgres. Athena reads every record from the log bucket
  * anyway; Postgres keeps what the dashboards need, so the hot store stays small.
@@ -18,8 +20,7 @@ export const DEFAULT_ACCESS_LOG_RULES: AccessLogRules = { keepAllOperations: fal
 /** Operations that read an object: the REST API and the static website endpoint. */
 export const GET_OBJECT_OPERATIONS: readonly string[] = ['REST.GET.OBJECT', 'WEBSITE.GET.OBJECT'];
 
-/** Environment variable of the loader function that carries `accessLogsKeepAllOperations`. */
-export const KEEP_ALL_OPERATIONS_ENV = 'ACCESS_LOGS_KEEP_ALL_OPERATIONS';
+export { KEEP_ALL_OPERATIONS_ENV };
 
 /**
  * Whether a record is loaded: every record when `keepAllOperations`; otherwise a GET object

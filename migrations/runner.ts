@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { MIGRATIONS, type Migration } from '../../migrations/index';
-import type { Database } from './database';
+import { MIGRATIONS, type Migration } from './index';
+import type { Database } from '../db/database';
 
 /**
  * The schema migration runner, the same in AWS (custom resource on `cdk deploy`), locally
