@@ -6,6 +6,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createDashboardHandler, type DashboardOptions } from './routes';
 
+/** The app's request handler, for hostings that bring their own server (a Function URL adapter). */
+export { createDashboardHandler, type DashboardOptions };
+
 export interface RunningDashboard {
   readonly url: string;
   readonly server: Server;
