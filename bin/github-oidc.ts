@@ -4,6 +4,8 @@
  *
  *   npx cdk deploy -a "npx tsx bin/github-oidc.ts" -c githubRepo=owner/name
  *
+ * then, once, the command of its output SubjectClaimCommand (GitHub puts the ref into the subject).
+ *
  * Settings (-c key=value): githubRepo (required), deployEnvironment (default production; empty for
  * none), deployBranch (default main), bootstrapQualifier (default hnb659fds), githubOidcProviderArn
  * (an existing provider), projectName (from cdk.json).

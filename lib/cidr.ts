@@ -33,6 +33,14 @@ export function checkCidr(cidr: string): string | undefined {
     if (hostBitsSet(bits, prefix)) {
       return `host bits are set after /${prefix}; write the network address of the block. ${example(cidr)}`;
     }
+    const embedded = IPV4_EMBEDDING_RANGES.find((range) => overlaps(bits, prefix, range.bits, range.prefix));
+    if (embedded) {
+      return (
+        `it overlaps ${embedded.cidr}, the ${embedded.name} range, whose addresses stand for IPv4 addresses: ` +
+        'a rule for it would open IPv4 networks under an IPv6 name, past the checks on IPv4 ranges. ' +
+        'Write the IPv4 network itself instead (e.g. 203.0.113.0/24).'
+      );
+    }
     return undefined;
   }
 
@@ -56,6 +64,26 @@ export function isIpv6Cidr(cidr: string): boolean {
   return cidr.includes(':');
 }
 
+/**
+ * IPv6 ranges whose addresses embed an IPv4 address: IPv4-mapped addresses (RFC 4291, section
+ * 2.5.5.2, https://www.rfc-editor.org/rfc/rfc4291#section-2.5.5.2) and the NAT64 well-known prefix
+ * (RFC 6052, section 2.1, https://www.rfc-editor.org/rfc/rfc6052#section-2.1). A block inside either,
+ * or one that contains either, is refused.
+ */
+const IPV4_EMBEDDING_RANGES = [
+  { cidr: '::ffff:0:0/96', name: 'IPv4-mapped' },
+  { cidr: '64:ff9b::/96', name: 'NAT64 well-known prefix' },
+].map((range) => {
+  const [address, prefix] = range.cidr.split('/') as [string, string];
+  return { ...range, bits: parseIpv6(address)!, prefix: Number(prefix) };
+});
+
+/** Whether two blocks share an address: one contains the other, so their common prefix bits agree. */
+function overlaps(a: number[], aPrefix: number, b: number[], bPrefix: number): boolean {
+  const common = Math.min(aPrefix, bPrefix);
+  return a.slice(0, common).every((bit, i) => bit === b[i]);
+}
+
 function example(cidr: string): string {
   return `Expected a CIDR block such as ${cidr.includes(':') ? '2001:db8:1234::/48' : '203.0.113.0/24'}.`;
 }
@@ -74,6 +102,14 @@ function parseIpv4(address: string): number[] | undefined {
 }
 
 function parseIpv6(address: string): number[] | undefined {
+  // A trailing dotted IPv4 address (`::ffff:203.0.113.7`) stands for the last two groups.
+  const dotted = /^(.*:)(\d+\.\d+\.\d+\.\d+)$/.exec(address);
+  if (dotted) {
+    const v4 = parseIpv4(dotted[2]!);
+    if (!v4) return undefined;
+    const group = (from: number) => parseInt(v4.slice(from, from + 16).join(''), 2).toString(16);
+    return parseIpv6(`${dotted[1]}${group(0)}:${group(16)}`);
+  }
   const halves = address.split('::');
   if (halves.length > 2) return undefined;
   const head = halves[0] ? halves[0].split(':') : [];

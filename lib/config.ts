@@ -1,6 +1,7 @@
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
 import { checkCidr } from './cidr';
+import { checkSettingNames } from './setting-names';
 
 /**
  * The platform's settings, read once in `bin/app.ts` from `cdk.json` context and `-c key=value`,
@@ -70,16 +71,36 @@ export class ConfigError extends Error {
 /** Reads a context value; undefined when unset. */
 export type ContextReader = (key: string) => unknown;
 
-/** Builds the configuration from a construct node's context (`app.node`). */
-export function loadConfig(node: Node): AppConfig {
-  return parseConfig((key) => node.tryGetContext(key));
+/** Where `parseConfig` reports context keys that are no setting, and which keys are present. */
+export interface ContextKeys {
+  /**
+   * Every key present in the context (cdk.json, -c, the CDK's own). A key close to a setting's
+   * name is refused as a typo; others are passed to `warn`.
+   * @default no key is checked
+   */
+  readonly keys?: Iterable<string>;
+  /** Receives one sentence per unknown key that is close to no setting. @default ignored */
+  readonly warn?: (message: string) => void;
+}
+
+const warnOnStderr = (message: string) => process.stderr.write(`Warning: ${message}\n`);
+
+/** Builds the configuration from a construct node's context (`app.node`), checking every key in it. */
+export function loadConfig(node: Node, warn: (message: string) => void = warnOnStderr): AppConfig {
+  return parseConfig((key) => node.tryGetContext(key), { keys: Object.keys(node.getAllContext()), warn });
 }
 
 /**
  * Validates every setting and returns the typed configuration. Collects all problems and throws
  * one `ConfigError` listing them, so a user fixes everything in one go.
  */
-export function parseConfig(read: ContextReader): AppConfig {
+export function parseConfig(source: ContextReader, context: ContextKeys = {}): AppConfig {
+  // The settings are the keys this function reads: a new setting is known without a second list.
+  const settings = new Set<string>();
+  const read: ContextReader = (key) => {
+    settings.add(key);
+    return source(key);
+  };
   const problems: string[] = [];
   const field = <T>(fn: () => T, fallback: T): T => {
     try {
@@ -164,6 +185,12 @@ export function parseConfig(read: ContextReader): AppConfig {
       DEFAULTS.dashboardMaxInstances,
     ),
   };
+
+  if (context.keys) {
+    const unknown = checkSettingNames(context.keys, new Set([...settings, ...Object.keys(config)]));
+    problems.push(...unknown.problems);
+    for (const warning of unknown.warnings) context.warn?.(warning);
+  }
 
   if (problems.length > 0) {
     throw new ConfigError(

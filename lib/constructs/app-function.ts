@@ -4,6 +4,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import { Construct } from 'constructs';
+import { checkWholeNumber, pathOf } from './prop-checks';
 
 /** The repository root, from which function entry points are resolved. */
 export const REPO_ROOT = path.resolve(import.meta.dirname, '..', '..');
@@ -15,17 +16,26 @@ export interface AppFunctionProps {
   readonly description: string;
   /** Days to keep the function's logs. */
   readonly logRetentionDays: logs.RetentionDays;
-  /** @default Duration.seconds(30) */
+  /** How long one invocation may run, at most 15 minutes. @default 30 seconds */
   readonly timeout?: Duration;
-  /** @default 256 */
+  /** Memory in MB, 128 to 3008 (CPU grows with it). @default 256 MB */
   readonly memorySize?: number;
-  /** @default {} */
+  /**
+   * Environment variables, added to `NODE_OPTIONS=--enable-source-maps`.
+   * @default only NODE_OPTIONS, so stack traces point at the TypeScript sources
+   */
   readonly environment?: Record<string, string>;
-  /** @default none (unreserved) */
+  /**
+   * Concurrent executions reserved for (and capping) the function.
+   * @default no reservation: the function shares the account's unreserved concurrency
+   */
   readonly reservedConcurrentExecutions?: number;
 }
 
-/** Upper bounds every function stays within, so no function can run or cost without limit. */
+/**
+ * Upper bounds every function stays within, so no function can run or cost without limit. Lambda's
+ * own maximum timeout is 900 seconds (https://docs.aws.amazon.com/lambda/latest/dg/configuration-timeout.html).
+ */
 export const MAX_TIMEOUT = Duration.minutes(15);
 export const MAX_MEMORY_MB = 3008;
 
@@ -36,13 +46,25 @@ export const MAX_MEMORY_MB = 3008;
  */
 export class AppFunction extends nodejs.NodejsFunction {
   constructor(scope: Construct, id: string, props: AppFunctionProps) {
+    const where = pathOf(scope, id);
     const timeout = props.timeout ?? Duration.seconds(30);
     const memorySize = props.memorySize ?? 256;
-    if (!Token.isUnresolved(memorySize) && (memorySize < 128 || memorySize > MAX_MEMORY_MB)) {
-      throw new Error(`${id}: memorySize ${memorySize} MB is outside 128..${MAX_MEMORY_MB} MB.`);
+    checkWholeNumber(where, 'memorySize', memorySize, {
+      min: 128,
+      max: MAX_MEMORY_MB,
+      why: "MB; the platform's bound on every function",
+    });
+    if (!Token.isUnresolved(timeout.toSeconds()) && timeout.toSeconds() > MAX_TIMEOUT.toSeconds()) {
+      throw new Error(
+        `${where}: timeout ${timeout.toHumanString()} exceeds ${MAX_TIMEOUT.toHumanString()}, the longest a ` +
+          'Lambda function may run. Use a shorter timeout.',
+      );
     }
-    if (timeout.toSeconds() > MAX_TIMEOUT.toSeconds()) {
-      throw new Error(`${id}: timeout ${timeout.toHumanString()} exceeds ${MAX_TIMEOUT.toHumanString()}.`);
+    if (props.reservedConcurrentExecutions !== undefined) {
+      checkWholeNumber(where, 'reservedConcurrentExecutions', props.reservedConcurrentExecutions, {
+        min: 0,
+        why: 'concurrent executions; 0 turns the function off',
+      });
     }
     const logGroup = new logs.LogGroup(scope, `${id}Logs`, {
       retention: props.logRetentionDays,

@@ -1,4 +1,4 @@
-import { Duration, Stack } from 'aws-cdk-lib';
+import { Duration, Stack, Tokenization } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
@@ -6,17 +6,22 @@ import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
 import { Construct } from 'constructs';
 import { AppFunction } from './app-function';
 import { acknowledgeFunctionFindings, acknowledgeWildcardResources } from './function-findings';
-import type { IngestEndpoint } from './ingest-endpoint';
+import type { IIngestEndpoint } from './ingest-endpoint';
+import { checkWholeNumber } from './prop-checks';
 
 export interface DataGeneratorProps {
   /** The endpoint the generated batches are POSTed to (SigV4-signed), like any producer. */
-  readonly ingestEndpoint: IngestEndpoint;
-  /** Whether the schedule runs. The function exists either way, so toggling it changes one property. @default true */
+  readonly ingestEndpoint: IIngestEndpoint;
+  /**
+   * Whether the schedule runs. The function exists either way, so toggling it changes one property.
+   * @default true: batches are generated on the schedule
+   */
   readonly enabled?: boolean;
-  /** EventBridge Scheduler rate or cron expression. @default 'rate(5 minutes)' */
+  /** EventBridge Scheduler rate or cron expression. @default 'rate(5 minutes)': every five minutes */
   readonly scheduleExpression?: string;
-  /** Records per dataset per invocation. @default 100 */
+  /** Records per dataset per invocation (1 to 10000). @default 100 records */
   readonly batchSize?: number;
+  /** Days to keep the generator's logs. */
   readonly logRetentionDays: logs.RetentionDays;
 }
 
@@ -31,9 +36,11 @@ export class DataGenerator extends Construct {
   constructor(scope: Construct, id: string, props: DataGeneratorProps) {
     super(scope, id);
     const batchSize = props.batchSize ?? 100;
-    if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000) {
-      throw new Error(`${id}: batchSize ${batchSize} must be a whole number from 1 to 10000.`);
-    }
+    checkWholeNumber(this.node.path, 'batchSize', batchSize, {
+      min: 1,
+      max: 10_000,
+      why: 'records per dataset and invocation; one request must stay under the ingest limits',
+    });
     this.function = new AppFunction(this, 'Function', {
       entry: 'lambda/generator/handler.ts',
       description: 'Generates usage, trades and samples batches and POSTs them to the ingest endpoint',
@@ -42,7 +49,7 @@ export class DataGenerator extends Construct {
       memorySize: 256,
       environment: {
         INGEST_URL: props.ingestEndpoint.functionUrl.url,
-        GENERATOR_BATCH_SIZE: String(batchSize),
+        GENERATOR_BATCH_SIZE: Tokenization.stringifyNumber(batchSize),
       },
     });
     props.ingestEndpoint.grantInvokeUrl(this.function);

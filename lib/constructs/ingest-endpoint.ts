@@ -12,10 +12,18 @@ export interface IngestEndpointProps {
   readonly lakeBucket: s3.IBucket;
   /** Days to keep the function's logs. */
   readonly logRetentionDays: logs.RetentionDays;
-  /** @default 512 */
+  /** Memory of the ingest function in MB (128 to 3008). @default 512 MB */
   readonly memorySize?: number;
-  /** @default Duration.seconds(30) */
+  /** How long one request may take. @default 30 seconds */
   readonly timeout?: Duration;
+}
+
+/** What a producer needs of the ingest endpoint: its URL and the right to call it. */
+export interface IIngestEndpoint {
+  /** The Function URL producers POST to (IAM auth, SigV4 for the service `lambda`). */
+  readonly functionUrl: lambda.IFunctionUrl;
+  /** Lets `grantee` POST to the Function URL (SigV4-signed requests). */
+  grantInvokeUrl(grantee: iam.IGrantable): iam.Grant;
 }
 
 /**
@@ -23,7 +31,7 @@ export interface IngestEndpointProps {
  * batch of one dataset's records and writes it to the lake. It may only put objects under `raw/`
  * and `rejected/`; it has no access to the database.
  */
-export class IngestEndpoint extends Construct {
+export class IngestEndpoint extends Construct implements IIngestEndpoint {
   public readonly function: AppFunction;
   public readonly functionUrl: lambda.FunctionUrl;
 

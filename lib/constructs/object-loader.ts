@@ -15,6 +15,7 @@ import { Construct } from 'constructs';
 import { AppFunction } from './app-function';
 import { ACCESS_LOGS_PREFIX_ENV, KEEP_ALL_OPERATIONS_ENV } from '../../lambda/loader/contract';
 import { acknowledgeFunctionFindings } from './function-findings';
+import { checkWholeNumber } from './prop-checks';
 
 export interface ObjectLoaderProps {
   /** The lake; objects created under `raw/` are loaded. */
@@ -23,21 +24,33 @@ export interface ObjectLoaderProps {
   readonly logBucket: s3.IBucket;
   /** Prefix of S3 server access logs in the log bucket, e.g. `s3-access-logs/`. */
   readonly accessLogsPrefix: string;
-  /** The Aurora cluster, reached through the RDS Data API. */
-  readonly cluster: rds.DatabaseCluster;
+  /** The Aurora cluster, reached through the RDS Data API (which must be enabled on it). */
+  readonly cluster: rds.IDatabaseCluster;
   /** The database credentials secret the Data API uses. */
   readonly secret: secretsmanager.ISecret;
+  /** The database the loader writes to. */
   readonly databaseName: string;
   /** Topic the dead-letter and backlog alarms notify. */
   readonly alertsTopic: sns.ITopic;
+  /** Days to keep the loader's logs. */
   readonly logRetentionDays: logs.RetentionDays;
-  /** Load every S3 access log record, not only GET object and invalid requests. @default false */
+  /**
+   * Load every S3 access log record.
+   * @default false: only GET object requests (200 and 206) and invalid requests (4xx, 5xx) are loaded
+   */
   readonly keepAllAccessLogOperations?: boolean;
-  /** @default Duration.minutes(2) */
+  /**
+   * How long one invocation may run; the queue's visibility timeout is six times this, so it must be
+   * a fixed duration (not a deploy-time value).
+   * @default two minutes
+   */
   readonly timeout?: Duration;
-  /** Deliveries before a message moves to the dead-letter queue. @default 5 */
+  /** Deliveries before a message moves to the dead-letter queue (1 to 1000). @default 5 deliveries */
   readonly maxReceiveCount?: number;
-  /** Concurrent loader invocations, to keep a small database from being flooded. @default 2 */
+  /**
+   * Concurrent loader invocations (2 to 1000), to keep a small database from being flooded.
+   * @default 2 concurrent invocations
+   */
   readonly maxConcurrency?: number;
 }
 
@@ -56,18 +69,26 @@ export class ObjectLoader extends Construct {
   constructor(scope: Construct, id: string, props: ObjectLoaderProps) {
     super(scope, id);
     const timeout = props.timeout ?? Duration.minutes(2);
+    if (Token.isUnresolved(timeout.toSeconds())) {
+      throw new Error(
+        `${this.node.path}: timeout must be a fixed duration such as Duration.minutes(2): the queue's ` +
+          'visibility timeout is computed from it, which a deploy-time value does not allow.',
+      );
+    }
     const maxReceiveCount = props.maxReceiveCount ?? 5;
-    if (!Token.isUnresolved(maxReceiveCount) && (maxReceiveCount < 1 || maxReceiveCount > 1000)) {
-      throw new Error(
-        `${id}: maxReceiveCount ${maxReceiveCount} is outside 1..1000 (SQS redrive policy limits).`,
-      );
-    }
+    checkWholeNumber(this.node.path, 'maxReceiveCount', maxReceiveCount, {
+      min: 1,
+      max: 1000,
+      why: 'SQS redrive policy limits',
+    });
     const maxConcurrency = props.maxConcurrency ?? 2;
-    if (maxConcurrency < 2 || maxConcurrency > 1000) {
-      throw new Error(
-        `${id}: maxConcurrency ${maxConcurrency} is outside 2..1000 (SQS event source limits).`,
-      );
-    }
+    // Maximum concurrency of an SQS event source: 2 to 1000
+    // (https://docs.aws.amazon.com/lambda/latest/dg/API_ScalingConfig.html).
+    checkWholeNumber(this.node.path, 'maxConcurrency', maxConcurrency, {
+      min: 2,
+      max: 1000,
+      why: 'SQS event source limits',
+    });
 
     this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
       retentionPeriod: Duration.days(14),

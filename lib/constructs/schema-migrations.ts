@@ -20,7 +20,7 @@ export interface SchemaMigrationsProps {
   readonly databaseName: string;
   /** Days to keep the migration functions' logs. */
   readonly logRetentionDays: logs.RetentionDays;
-  /** @default MIGRATIONS (every migration of `migrations/`) */
+  /** The migrations to apply, in order. @default every migration of `migrations/` (MIGRATIONS) */
   readonly migrations?: readonly Migration[];
 }
 
@@ -53,9 +53,10 @@ export class SchemaMigrations extends Construct {
         DB_NAME: props.databaseName,
       },
     });
+    // grantDataApiAccess also grants reading the cluster's own secret, when the cluster knows it.
     props.cluster.grantDataApiAccess(this.function);
-    if ((props.cluster as Partial<rds.DatabaseCluster>).secret !== props.secret)
-      props.secret.grantRead(this.function);
+    const clusterSecret = (props.cluster as { readonly secret?: secretsmanager.ISecret }).secret;
+    if (clusterSecret !== props.secret) props.secret.grantRead(this.function);
     acknowledgeFunctionFindings(this.function);
 
     const providerLogs = new logs.LogGroup(this, 'ProviderLogs', {

@@ -7,13 +7,20 @@ import { DEFAULT_ACCESS_LOGS_PREFIX as ACCESS_LOGS_PREFIX } from '../../lambda/l
 export { ACCESS_LOGS_PREFIX };
 
 export interface SecureBucketProps {
-  /** Lifecycle rules specific to this bucket (incomplete multipart uploads are always aborted). @default none */
+  /**
+   * Lifecycle rules specific to this bucket, after the shared ones.
+   * @default only the shared rules: incomplete multipart uploads are aborted after 7 days (and
+   * noncurrent versions expire after 30 days when `versioned`)
+   */
   readonly lifecycleRules?: s3.LifecycleRule[];
-  /** Keep object versions (and expire noncurrent ones after 30 days). @default false */
+  /** Keep object versions, expiring noncurrent ones after 30 days. @default false: one version per key */
   readonly versioned?: boolean;
-  /** Bucket that receives this bucket's server access logs. @default none: this bucket is the log bucket itself */
+  /**
+   * Bucket that receives this bucket's server access logs, under `ACCESS_LOGS_PREFIX`.
+   * @default no server access logs (the log bucket itself must not log into itself)
+   */
   readonly accessLogsBucket?: s3.IBucket;
-  /** Send object-created events to EventBridge (the loader listens there). @default false */
+  /** Send object-created events to EventBridge (the loader listens there). @default false: no events */
   readonly eventBridgeEnabled?: boolean;
 }
 

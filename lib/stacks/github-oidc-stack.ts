@@ -10,22 +10,52 @@ export const GITHUB_OIDC_AUDIENCE = 'sts.amazonaws.com';
 /** The qualifier `cdk bootstrap` uses unless told otherwise. */
 export const DEFAULT_BOOTSTRAP_QUALIFIER = 'hnb659fds';
 
+/**
+ * The claims the repository's OIDC subject is built from (set once per repository, see
+ * `OIDC_SUBJECT_COMMAND`). With `context` and `ref`, the subject of a job names both its environment
+ * and its branch (`repo:o/n:environment:production:ref:refs/heads/main`), so the trust policy itself
+ * requires both; GitHub's default subject names the environment only. AWS evaluates no other GitHub
+ * claim than `sub` and `aud` ("Support for custom claims for OIDC is unavailable in AWS",
+ * https://docs.github.com/en/actions/how-tos/secure-your-work/security-harden-deployments/oidc-in-aws).
+ * Template format: https://docs.github.com/en/actions/reference/security/oidc (customizing the subject claims).
+ */
+export const OIDC_SUBJECT_CLAIMS = ['repo', 'context', 'ref'] as const;
+
+/** The one-time `gh` command that makes the repository's OIDC subjects include the ref. */
+export const OIDC_SUBJECT_COMMAND = (githubRepo: string): string =>
+  `echo '${JSON.stringify({ use_default: false, include_claim_keys: OIDC_SUBJECT_CLAIMS })}' | ` +
+  `gh api --method PUT repos/${githubRepo}/actions/oidc/customization/sub --input -`;
+
+/**
+ * What `cdk diff --method template` reads with the caller's own credentials when it cannot assume
+ * the bootstrap lookup role: DescribeStacks then GetTemplate for each stack, ListStackResources to
+ * find nested stacks (aws-cdk toolkit-lib, loadCurrentTemplateWithNestedStacks). All three are
+ * read-only and take a stack ARN as resource
+ * (https://docs.aws.amazon.com/service-authorization/latest/reference/list_awscloudformation.html).
+ */
+export const TEMPLATE_DIFF_ACTIONS = [
+  'cloudformation:DescribeStacks',
+  'cloudformation:GetTemplate',
+  'cloudformation:ListStackResources',
+] as const;
+
 export interface GitHubOidcStackProps extends StackProps {
   /** The only repository whose workflows may assume the roles: `owner/name`, spelled as on GitHub. */
   readonly githubRepo: string;
   /**
-   * GitHub environment the deploy job runs in. A job with an environment gets the OIDC subject
-   * `repo:<owner>/<name>:environment:<environment>` (no branch in it), so restrict the environment to
-   * the deploy branch in the repository settings. Empty string: the deploy job has no environment and
-   * the role trusts `repo:<owner>/<name>:ref:refs/heads/<deployBranch>` instead.
+   * GitHub environment the deploy job runs in. The deploy role trusts the subject
+   * `repo:<owner>/<name>:environment:<environment>:ref:refs/heads/<deployBranch>`, which GitHub issues
+   * once the repository's subject includes the ref (`OIDC_SUBJECT_COMMAND`). Empty string: the deploy
+   * job has no environment and the role trusts
+   * `repo:<owner>/<name>:ref:refs/heads/<deployBranch>:ref:refs/heads/<deployBranch>`.
    * @default 'production'
    */
   readonly deployEnvironment?: string;
-  /** Branch that deploys, when no environment is used. @default 'main' */
+  /** The only branch that deploys; the deploy role's trust names it. @default 'main' */
   readonly deployBranch?: string;
   /** Qualifier of the CDK bootstrap stack in the target account and region. @default 'hnb659fds' */
   readonly bootstrapQualifier?: string;
-  /** Prefix of the platform's stack names; the diff role may read those stacks' templates. @default 'analytics' */
+  /** Prefix of the platform's stack names; the diff role may read only those stacks' templates. @default 'analytics' */
   readonly projectName?: string;
   /**
    * ARN of the account's existing GitHub OIDC provider (an account has at most one per issuer).
@@ -53,8 +83,9 @@ function check(key: string, value: string, pattern: RegExp, rule: string, exampl
 
 /**
  * Lets the repository's GitHub Actions reach the AWS account without stored keys: the GitHub OIDC
- * provider, a read-only diff role for pull requests, and a deploy role for the deploy job. Both roles
- * only assume the CDK bootstrap roles, which hold the actual permissions.
+ * provider, a diff role for pull requests that reads the platform's stack templates and nothing
+ * else, and a deploy role for the deploy job on the deploy branch, which assumes the CDK bootstrap
+ * roles that hold the deploy permissions.
  */
 export class GitHubOidcStack extends Stack {
   /** Assumed by pull-request workflows to run `cdk diff --method template`. */
@@ -125,13 +156,8 @@ export class GitHubOidcStack extends Stack {
           removalPolicy: RemovalPolicy.RETAIN,
         });
 
-    const trust = (subject: string) =>
-      new iam.OpenIdConnectPrincipal(provider, {
-        StringEquals: {
-          [`${GITHUB_OIDC_ISSUER}:aud`]: GITHUB_OIDC_AUDIENCE,
-          [`${GITHUB_OIDC_ISSUER}:sub`]: subject,
-        },
-      });
+    const audience = { [`${GITHUB_OIDC_ISSUER}:aud`]: GITHUB_OIDC_AUDIENCE };
+    const subjectKey = `${GITHUB_OIDC_ISSUER}:sub`;
     const bootstrapRole = (kind: string) =>
       this.formatArn({
         service: 'iam',
@@ -140,24 +166,25 @@ export class GitHubOidcStack extends Stack {
         resourceName: `cdk-${qualifier}-${kind}-role-${this.account}-${this.region}`,
       });
 
-    const pullRequestSubject = `repo:${props.githubRepo}:pull_request`;
+    // A pull request's subject: context `pull_request`, ref `refs/pull/<number>/merge`.
+    const pullRequestSubject = `repo:${props.githubRepo}:pull_request:ref:refs/pull/*/merge`;
     this.diffRole = new iam.Role(this, 'DiffRole', {
-      description: `cdk diff from pull requests of ${props.githubRepo} (read-only)`,
-      assumedBy: trust(pullRequestSubject),
+      description: `cdk diff from pull requests of ${props.githubRepo} (reads the platform's templates)`,
+      assumedBy: new iam.OpenIdConnectPrincipal(provider, {
+        StringEquals: audience,
+        StringLike: { [subjectKey]: pullRequestSubject },
+      }),
       maxSessionDuration: Duration.hours(1),
     });
-    // `cdk diff --method template` reads the deployed templates through the bootstrap lookup role
-    // (ReadOnlyAccess). Change-set diffs would need the deploy role, which this role cannot assume.
-    this.diffRole.addToPolicy(
-      new iam.PolicyStatement({ actions: ['sts:AssumeRole'], resources: [bootstrapRole('lookup')] }),
-    );
-    // The CLI falls back to the caller's own credentials when the lookup role is unusable (an old
-    // bootstrap stack), so the role may also read the platform's templates directly.
+    // A pull request's own code runs with these credentials before anyone reviews it, so the role
+    // reads templates and outputs of the platform's stacks and nothing else. It may not assume the
+    // bootstrap lookup role (ReadOnlyAccess: every bucket's objects). The CDK CLI tries that role,
+    // warns that it cannot, and reads the templates with the caller's own credentials.
     const readTemplates = new iam.Policy(this, 'DiffRoleReadTemplates', {
       roles: [this.diffRole],
       statements: [
         new iam.PolicyStatement({
-          actions: ['cloudformation:DescribeStacks', 'cloudformation:GetTemplate'],
+          actions: [...TEMPLATE_DIFF_ACTIONS],
           resources: [
             this.formatArn({
               service: 'cloudformation',
@@ -172,16 +199,20 @@ export class GitHubOidcStack extends Stack {
       // The finding quotes the ARN pattern; this stack is environment-agnostic, so account and region are tokens.
       id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:cloudformation:<AWS::Region>:<AWS::AccountId>:stack/${projectName}-*/*]`,
       reason:
-        "A stack's ARN ends with an ID CloudFormation generates; the wildcard covers only the platform's stacks (<projectName>-*) and two read-only actions.",
+        "A stack's ARN ends with an ID CloudFormation generates; the wildcard covers only the platform's stacks (<projectName>-*) and three read-only actions.",
     });
 
+    // The subject's context is the environment, or the ref for a job without one; then the ref claim.
+    const deployRef = `ref:refs/heads/${deployBranch}`;
     const deploySubject =
       deployEnvironment === ''
-        ? `repo:${props.githubRepo}:ref:refs/heads/${deployBranch}`
-        : `repo:${props.githubRepo}:environment:${deployEnvironment}`;
+        ? `repo:${props.githubRepo}:${deployRef}:${deployRef}`
+        : `repo:${props.githubRepo}:environment:${deployEnvironment}:${deployRef}`;
     this.deployRole = new iam.Role(this, 'DeployRole', {
       description: `cdk deploy from ${deploySubject}`,
-      assumedBy: trust(deploySubject),
+      assumedBy: new iam.OpenIdConnectPrincipal(provider, {
+        StringEquals: { ...audience, [subjectKey]: deploySubject },
+      }),
       maxSessionDuration: Duration.hours(2),
     });
     // The CDK bootstrap roles do the work: deploy (change sets), publishing assets, lookups.
@@ -199,6 +230,11 @@ export class GitHubOidcStack extends Stack {
     new CfnOutput(this, 'DeployRoleArn', {
       value: this.deployRole.roleArn,
       description: `Repository variable AWS_DEPLOY_ROLE_ARN (trusts ${deploySubject})`,
+    });
+    new CfnOutput(this, 'SubjectClaimCommand', {
+      value: OIDC_SUBJECT_COMMAND(props.githubRepo),
+      description:
+        'Run once (repository admin): GitHub then puts the environment and the ref into the OIDC subject the roles trust',
     });
   }
 }

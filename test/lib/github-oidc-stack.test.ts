@@ -6,7 +6,11 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../lib/config';
-import { GitHubOidcStack, type GitHubOidcStackProps } from '../../lib/stacks/github-oidc-stack';
+import {
+  GitHubOidcStack,
+  OIDC_SUBJECT_COMMAND,
+  type GitHubOidcStackProps,
+} from '../../lib/stacks/github-oidc-stack';
 import { cdkJsonContext, readFindings } from '../support/synth';
 
 function synth(props: Partial<GitHubOidcStackProps> = {}) {
@@ -17,6 +21,17 @@ function synth(props: Partial<GitHubOidcStackProps> = {}) {
   app.synth();
   return { template: Template.fromStack(stack), findings: readFindings(outdir) };
 }
+
+/**
+ * The CloudFormation calls `cdk diff --method template` makes with the caller's own credentials:
+ * DescribeStacks and GetTemplate per stack, ListStackResources for nested stacks
+ * (test/lib/github-oidc-diff-role.test.ts runs the CLI against them).
+ */
+const DIFF_ACTIONS = [
+  'cloudformation:DescribeStacks',
+  'cloudformation:GetTemplate',
+  'cloudformation:ListStackResources',
+];
 
 type Statement = { Action: string | string[]; Resource: unknown; Condition?: unknown };
 
@@ -66,47 +81,49 @@ describe('GitHubOidcStack', () => {
     );
   });
 
-  it('lets only pull requests of the configured repository assume the diff role', () => {
+  it('lets only pull requests of the configured repository assume the diff role (subject with the ref)', () => {
     const { template } = synth();
     expect(trustOf(template, 'DiffRole')).toEqual([
       expect.objectContaining({
         Action: 'sts:AssumeRoleWithWebIdentity',
         Condition: {
-          StringEquals: {
-            'token.actions.githubusercontent.com:aud': 'sts.amazonaws.com',
-            'token.actions.githubusercontent.com:sub': 'repo:octo-org/analytics:pull_request',
+          StringEquals: { 'token.actions.githubusercontent.com:aud': 'sts.amazonaws.com' },
+          StringLike: {
+            'token.actions.githubusercontent.com:sub':
+              'repo:octo-org/analytics:pull_request:ref:refs/pull/*/merge',
           },
         },
       }),
     ]);
   });
 
-  it('gives the diff role read-only access: the lookup role and the platform templates, never the deploy role', () => {
+  it('gives the diff role only what cdk diff --method template reads: the platform stacks, no data', () => {
     const { template } = synth();
     const statements = statementsOf(template, 'DiffRole');
     const actions = statements.flatMap((s) => [s.Action].flat());
-    expect(actions.sort()).toEqual([
-      'cloudformation:DescribeStacks',
-      'cloudformation:GetTemplate',
-      'sts:AssumeRole',
-    ]);
-    const assume = statements.find((s) => s.Action === 'sts:AssumeRole')!;
-    expect(flat(assume.Resource)).toBe(
-      'arn:${AWS::Partition}:iam::${AWS::AccountId}:role/cdk-hnb659fds-lookup-role-${AWS::AccountId}-${AWS::Region}',
-    );
-    const read = statements.find((s) => s.Action !== 'sts:AssumeRole')!;
-    expect(flat(read.Resource)).toBe(
-      'arn:${AWS::Partition}:cloudformation:${AWS::Region}:${AWS::AccountId}:stack/analytics-*/*',
-    );
-    expect(JSON.stringify(statements)).not.toMatch(/deploy-role|publishing-role/);
+    expect(actions.sort()).toEqual(DIFF_ACTIONS);
+    for (const statement of statements) {
+      expect([statement.Resource].flat().map(flat)).toEqual([
+        'arn:${AWS::Partition}:cloudformation:${AWS::Region}:${AWS::AccountId}:stack/analytics-*/*',
+      ]);
+    }
   });
 
-  it('trusts the deploy environment subject for the deploy role, which may assume the four bootstrap roles', () => {
+  it('never lets the diff role reach the bootstrap roles: the lookup role reads every bucket (ReadOnlyAccess)', () => {
+    const { template } = synth();
+    const statements = statementsOf(template, 'DiffRole');
+    expect(statements.flatMap((s) => [s.Action].flat())).not.toContain('sts:AssumeRole');
+    expect(JSON.stringify(statements)).not.toMatch(/lookup-role|deploy-role|publishing-role|sts:/);
+    expect(JSON.stringify(statements)).not.toMatch(/"(s3|secretsmanager|kms|rds-data|athena|glue):/);
+  });
+
+  it('trusts the deploy role only to the deploy environment on the deploy branch, both in the subject', () => {
     const { template } = synth({ bootstrapQualifier: 'abc123' });
     expect(trustOf(template, 'DeployRole')[0]!.Condition).toEqual({
       StringEquals: {
         'token.actions.githubusercontent.com:aud': 'sts.amazonaws.com',
-        'token.actions.githubusercontent.com:sub': 'repo:octo-org/analytics:environment:production',
+        'token.actions.githubusercontent.com:sub':
+          'repo:octo-org/analytics:environment:production:ref:refs/heads/main',
       },
     });
     const [statement] = statementsOf(template, 'DeployRole');
@@ -119,6 +136,13 @@ describe('GitHubOidcStack', () => {
     );
   });
 
+  it('trusts the deploy role to another environment and branch when configured', () => {
+    const { template } = synth({ deployEnvironment: 'prod', deployBranch: 'release' });
+    expect(JSON.stringify(trustOf(template, 'DeployRole')[0]!.Condition)).toContain(
+      '"repo:octo-org/analytics:environment:prod:ref:refs/heads/release"',
+    );
+  });
+
   it('trusts only the deploy branch when no environment is used', () => {
     const { template } = synth({ deployEnvironment: '', deployBranch: 'release' });
     template.hasResourceProperties('AWS::IAM::Role', {
@@ -127,13 +151,26 @@ describe('GitHubOidcStack', () => {
           Match.objectLike({
             Condition: {
               StringEquals: Match.objectLike({
-                'token.actions.githubusercontent.com:sub': 'repo:octo-org/analytics:ref:refs/heads/release',
+                // The context of a job without an environment is the ref itself, then the ref claim.
+                'token.actions.githubusercontent.com:sub':
+                  'repo:octo-org/analytics:ref:refs/heads/release:ref:refs/heads/release',
               }),
             },
           }),
         ],
       },
     });
+  });
+
+  it('outputs the one-time command that makes GitHub put the ref into the subject', () => {
+    const { template } = synth();
+    template.hasOutput('SubjectClaimCommand', {
+      Value: OIDC_SUBJECT_COMMAND('octo-org/analytics'),
+    });
+    expect(OIDC_SUBJECT_COMMAND('octo-org/analytics')).toBe(
+      `echo '{"use_default":false,"include_claim_keys":["repo","context","ref"]}' | ` +
+        'gh api --method PUT repos/octo-org/analytics/actions/oidc/customization/sub --input -',
+    );
   });
 
   it('outputs both role ARNs, named after the repository variables the workflows read', () => {

@@ -1,10 +1,7 @@
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DataGenerator } from '../../lib/constructs/data-generator';
 import { DatasetTable } from '../../lib/constructs/dataset-table';
-import { IngestEndpoint } from '../../lib/constructs/ingest-endpoint';
-import { ObjectLoader } from '../../lib/constructs/object-loader';
 import { getDataset } from '../../datasets';
 import { Stack } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -31,71 +28,15 @@ describe('IngestionStack', () => {
     expect(synth.findings.filter((f) => f.constructPaths.some((p) => p.startsWith('Ingestion')))).toEqual([]);
   });
 
-  it('exposes the ingest function through a Function URL with IAM auth', () => {
-    synth.template.hasResourceProperties('AWS::Lambda::Url', { AuthType: 'AWS_IAM' });
-    synth.template.resourceCountIs('AWS::Lambda::Url', 1);
-  });
-
-  it('lets the ingest function put objects under raw/ and rejected/ only', () => {
-    const policies = synth.template.findResources('AWS::IAM::Policy', {
-      Properties: { PolicyName: Match.stringLikeRegexp('IngestFunction') },
-    });
-    const text = JSON.stringify(policies);
-    expect(text).toContain('/raw/*');
-    expect(text).toContain('/rejected/*');
-    expect(text).not.toContain('rds-data');
-    expect(text).not.toContain('s3:GetObject');
-  });
-
-  it('has an encrypted, TLS-only loader queue with a 14-day DLQ and a visibility timeout of 6x the function timeout', () => {
-    synth.template.hasResourceProperties('AWS::SQS::Queue', {
-      MessageRetentionPeriod: 14 * 24 * 3600,
-      SqsManagedSseEnabled: true,
-    });
-    synth.template.hasResourceProperties('AWS::SQS::Queue', {
-      VisibilityTimeout: 720,
-      SqsManagedSseEnabled: true,
-      RedrivePolicy: { deadLetterTargetArn: Match.anyValue(), maxReceiveCount: 5 },
-    });
+  // The ingest endpoint, the loader and the generator are tested on their own in test/lib/constructs/;
+  // here, how the platform wires them.
+  it('wires the loader to the lake and the platform database, and the ingest URL to one Function URL', () => {
     synth.template.hasResourceProperties('AWS::Lambda::Function', {
       Handler: 'index.handler',
       Timeout: 120,
       Environment: { Variables: Match.objectLike({ LAKE_BUCKET: Match.anyValue(), DB_NAME: 'analytics' }) },
     });
-    const policies = JSON.stringify(synth.template.findResources('AWS::SQS::QueuePolicy'));
-    expect(policies).toContain('aws:SecureTransport');
-  });
-
-  it('reports partial batch failures from the SQS event source, with bounded concurrency', () => {
-    synth.template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
-      FunctionResponseTypes: ['ReportBatchItemFailures'],
-      BatchSize: 10,
-      ScalingConfig: { MaximumConcurrency: 2 },
-    });
-  });
-
-  it('routes lake raw/ and log bucket access-log objects to the queue through EventBridge', () => {
-    synth.template.hasResourceProperties('AWS::Events::Rule', {
-      EventPattern: Match.objectLike({
-        source: ['aws.s3'],
-        'detail-type': ['Object Created'],
-        detail: Match.objectLike({ object: { key: [{ prefix: 'raw/' }] } }),
-      }),
-    });
-    synth.template.hasResourceProperties('AWS::Events::Rule', {
-      EventPattern: Match.objectLike({
-        detail: Match.objectLike({ object: { key: [{ prefix: 's3-access-logs/' }] } }),
-      }),
-    });
-  });
-
-  it('alarms to the alerts topic as soon as a message reaches the DLQ', () => {
-    synth.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      MetricName: 'ApproximateNumberOfMessagesVisible',
-      Threshold: 0,
-      ComparisonOperator: 'GreaterThanThreshold',
-      AlarmActions: [Match.anyValue()],
-    });
+    synth.template.resourceCountIs('AWS::Lambda::Url', 1);
   });
 
   it('runs the generator on the configured schedule, enabled by default', () => {
@@ -143,32 +84,6 @@ describe('constructs fail on bad props', () => {
     const stack = new Stack(new App(), 'S');
     return { stack, bucket: s3.Bucket.fromBucketName(stack, 'B', 'lake') };
   };
-
-  it('DataGenerator fails when batchSize is out of range', () => {
-    const { stack, bucket } = setup();
-    const ingest = new IngestEndpoint(stack, 'Ingest', { lakeBucket: bucket, logRetentionDays: 30 });
-    expect(
-      () => new DataGenerator(stack, 'Gen', { ingestEndpoint: ingest, batchSize: 0, logRetentionDays: 30 }),
-    ).toThrow(/batchSize 0 must be a whole number from 1 to 10000/);
-  });
-
-  it('ObjectLoader fails when maxReceiveCount is out of range', () => {
-    const { stack, bucket } = setup();
-    expect(
-      () =>
-        new ObjectLoader(stack, 'Loader', {
-          lakeBucket: bucket,
-          logBucket: bucket,
-          accessLogsPrefix: 'x/',
-          cluster: undefined as never,
-          secret: undefined as never,
-          databaseName: 'x',
-          alertsTopic: undefined as never,
-          logRetentionDays: 30,
-          maxReceiveCount: 0,
-        }),
-    ).toThrow(/maxReceiveCount 0 is outside 1..1000/);
-  });
 
   it('DatasetTable fails for a dataset that is not NDJSON and for a bad first day', () => {
     const { stack, bucket } = setup();

@@ -70,18 +70,30 @@ describe('workflows', () => {
     }
   });
 
+  it.each(files)('%s defaults to read-only permissions', (file) => {
+    expect(load(file).permissions).toEqual({ contents: 'read' });
+  });
+
   it.each(files)(
-    '%s pins every action to a released major version, defaults to read-only permissions',
+    '%s pins every action to a commit SHA, with the release tag in a comment for Dependabot',
     (file) => {
-      const workflow = load(file);
-      expect(workflow.permissions).toEqual({ contents: 'read' });
-      for (const job of Object.values(workflow.jobs)) {
-        for (const step of job.steps ?? []) {
-          if (step.uses) expect(step.uses).toMatch(/^[\w-]+\/[\w-]+@(v\d+|[0-9a-f]{40})$/);
-        }
+      // A tag can be moved to other code; a commit cannot. Dependabot updates the SHA and the comment.
+      const text = fs.readFileSync(path.join(WORKFLOWS, file), 'utf8');
+      const uses = [...text.matchAll(/^\s*(?:-\s+)?uses:\s*(.*)$/gm)].map((m) => m[1]!.trim());
+      expect(uses.length).toBeGreaterThan(0);
+      for (const use of uses) {
+        if (use.startsWith('./')) continue; // a reusable workflow of this repository, at this commit
+        expect(use).toMatch(/^[\w-]+\/[\w.-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+$/);
       }
     },
   );
+
+  it.each(files)('%s checks out without leaving the GitHub token in .git/config', (file) => {
+    const checkouts = Object.values(load(file).jobs).flatMap((job) =>
+      (job.steps ?? []).filter((s) => s.uses?.startsWith('actions/checkout@')),
+    );
+    for (const checkout of checkouts) expect(checkout.with?.['persist-credentials']).toBe(false);
+  });
 
   it.each(files)('%s runs only npm scripts that exist, as a person runs them', (file) => {
     for (const job of Object.values(load(file).jobs)) {
@@ -202,5 +214,45 @@ describe('deploy workflow', () => {
     expect(steps.indexOf(credentials)).toBeLessThan(deployIndex);
     expect(steps[deployIndex]!.run).toContain('--require-approval never');
     expect(scripts['deploy']).toMatch(/^cdk deploy --all/);
+  });
+});
+
+describe('Dependabot', () => {
+  interface Update {
+    'package-ecosystem': string;
+    directory: string;
+    schedule: { interval: string };
+    cooldown?: { 'default-days': number };
+    ignore?: { 'dependency-name': string; 'update-types'?: string[] }[];
+  }
+  const file = path.join(ROOT, '.github', 'dependabot.yml');
+  const config = fs.existsSync(file)
+    ? (parse(fs.readFileSync(file, 'utf8')) as { version: number; updates: Update[] })
+    : { version: 0, updates: [] };
+  const updates = (ecosystem: string) => config.updates.filter((u) => u['package-ecosystem'] === ecosystem);
+
+  it('keeps the actions, the npm packages and the dashboard image current', () => {
+    expect(config.version).toBe(2);
+    expect(updates('github-actions').map((u) => u.directory)).toEqual(['/']);
+    expect(updates('npm').map((u) => u.directory)).toEqual(['/']);
+    const docker = updates('docker');
+    expect(docker.map((u) => u.directory)).toEqual(['/dashboard-app']);
+    expect(fs.existsSync(path.join(ROOT, 'dashboard-app', 'Dockerfile'))).toBe(true);
+    expect(fs.existsSync(path.join(ROOT, 'package-lock.json'))).toBe(true);
+  });
+
+  it('checks every week and waits a week after a release before proposing it', () => {
+    expect(config.updates.length).toBeGreaterThanOrEqual(3);
+    for (const update of config.updates) {
+      expect(update.schedule.interval, update['package-ecosystem']).toBe('weekly');
+      expect(update.cooldown?.['default-days'], update['package-ecosystem']).toBeGreaterThanOrEqual(7);
+    }
+  });
+
+  it('leaves the Node.js major version of the image to a deliberate change', () => {
+    expect(updates('docker')[0]!.ignore).toContainEqual({
+      'dependency-name': 'node',
+      'update-types': ['version-update:semver-major'],
+    });
   });
 });
