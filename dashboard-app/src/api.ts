@@ -37,19 +37,18 @@ export interface PreparedRequest {
 }
 
 export interface ApiRoute {
-  readonly path: ApiPath;
   /** Reads and checks the query; throws a 400 naming the bad parameter. */
   prepare(query: QueryParams): PreparedRequest;
 }
 
+/** An API route; `_path` ties the answer to the type the contract gives that path. */
 function route<P extends ApiPath, R>(
-  path: P,
+  _path: P,
   read: (query: QueryParams) => R,
   queriesDatabase: (request: R) => boolean,
   answer: (request: R) => Promise<ApiRoutes[P]['response']>,
 ): ApiRoute {
   return {
-    path,
     prepare(query) {
       const request = read(query);
       return { queriesDatabase: queriesDatabase(request), answer: () => answer(request) };
@@ -124,17 +123,17 @@ async function athenaCharts(athena: AthenaOption, request: ChartSelection): Prom
   };
 }
 
-/** Every API route, in the order of `ApiRoutes`. */
-export function apiRoutes(deps: ApiDependencies): ApiRoute[] {
+/** Every API route of the contract; a path without its entry here fails the type check. */
+export function apiRoutes(deps: ApiDependencies): { readonly [P in ApiPath]: ApiRoute } {
   const { db } = deps;
-  return [
-    route(
+  return {
+    '/api/datasets': route(
       '/api/datasets',
       noParams,
       () => false,
       async () => datasets(deps),
     ),
-    route(
+    '/api/charts': route(
       '/api/charts',
       (query) => readChartRequest(query),
       (request) => request.engine === 'postgres',
@@ -146,26 +145,23 @@ export function apiRoutes(deps: ApiDependencies): ApiRoute[] {
               updatedAt: now(),
             },
     ),
-    route(
+    '/api/access-logs': route(
       '/api/access-logs',
       (query) => readAccessLogRequest(query),
       () => true,
       async (request) => ({ ...(await accessLogOverview(db, request)), updatedAt: now() }),
     ),
-    route(
+    '/api/access-logs/key': route(
       '/api/access-logs/key',
       (query) => readAccessLogKeyRequest(query),
       () => true,
       async (request) => ({ ...(await accessLogKey(db, request)), updatedAt: now() }),
     ),
-    route(
+    '/api/database': route(
       '/api/database',
       noParams,
       () => true,
-      async () => ({
-        ...(await databaseStatus(db)),
-        updatedAt: now(),
-      }),
+      async () => ({ ...(await databaseStatus(db)), updatedAt: now() }),
     ),
-  ];
+  };
 }

@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Database } from '../../db/database';
 import { apiRoutes, type ApiRoute, type AthenaOption } from './api';
+import type { ApiPath } from './contract';
 import { LoginRateLimiter, SessionSigner, type Session } from './auth';
 import type { ClientAddressSource } from './client-address';
 import { sendError } from './error-response';
@@ -67,7 +68,7 @@ interface PageRoute {
 interface JsonRoute {
   readonly kind: 'api';
   readonly method: 'GET';
-  readonly path: string;
+  readonly path: ApiPath;
   readonly access: 'session';
   readonly api: ApiRoute;
 }
@@ -98,6 +99,13 @@ export function createDashboardHandler(options: DashboardOptions): RequestHandle
     athena: options.athena,
     refreshSeconds: options.refreshSeconds ?? 5,
   });
+  const json = (path: ApiPath): JsonRoute => ({
+    kind: 'api',
+    method: 'GET',
+    path,
+    access: 'session',
+    api: api[path],
+  });
 
   const routes: readonly Route[] = [
     // Answers without touching the database, so health checks never keep Aurora awake.
@@ -112,13 +120,11 @@ export function createDashboardHandler(options: DashboardOptions): RequestHandle
       page('GET', path, 'public', ({ res, method }) => files.sendAsset(res, method, path)),
     ),
     page('GET', '/', 'session', ({ res, method }) => files.sendPage(res, method)),
-    ...api.map((route): JsonRoute => ({
-      kind: 'api',
-      method: 'GET',
-      path: route.path,
-      access: 'session',
-      api: route,
-    })),
+    json('/api/datasets'),
+    json('/api/charts'),
+    json('/api/access-logs'),
+    json('/api/access-logs/key'),
+    json('/api/database'),
   ];
 
   const byPath = new Map<string, Route[]>();
