@@ -140,6 +140,30 @@ export function checkDataset(dataset: Dataset): string[] {
   if (dataset.entityColumn !== undefined && !seen.has(dataset.entityColumn)) {
     problems.push(`${where}: entityColumn "${dataset.entityColumn}" is not a column of the dataset.`);
   }
+  problems.push(...chartFieldProblems(dataset, where));
+  return problems;
+}
+
+/** The fields that choose what the dashboard's scatter and pie show must name fitting columns. */
+function chartFieldProblems(dataset: Dataset, where: string): string[] {
+  const problems: string[] = [];
+  const measures = dataset.columns.filter((c) => c.role === 'measure').map((c) => c.name);
+  const reference = dataset.referenceMeasure;
+  if (reference !== undefined && !measures.includes(reference)) {
+    problems.push(
+      `${where}: referenceMeasure "${reference}" is not a measure of the dataset (its measures: ${measures.join(', ') || 'none'}).`,
+    );
+  }
+  const share = dataset.shareColumn;
+  if (share !== undefined) {
+    const column = dataset.columns.find((c) => c.name === share);
+    if (!column) problems.push(`${where}: shareColumn "${share}" is not a column of the dataset.`);
+    else if (column.role === 'measure' || column.role === 'time') {
+      problems.push(
+        `${where}: shareColumn "${share}" is a ${column.role}; name a dimension, or a date column for age groups.`,
+      );
+    }
+  }
   return problems;
 }
 

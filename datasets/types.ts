@@ -64,7 +64,25 @@ export interface Dataset {
   readonly format: RawFormat;
   /**
    * The column that identifies a "person" or entity for top-N charts (e.g. `person_name`).
-   * @default none: top-N charts use the key.
+   * @default the first key column
    */
   readonly entityColumn?: string;
+  /**
+   * How chart titles name several entities ("Top 10 people by ...").
+   * @default "<entity column label> values", in lower case ("symbol values")
+   */
+  readonly entityPlural?: string;
+  /**
+   * The measure the scatter plots every selected measure against, and by which it ranks the
+   * records it shows (the 10 highest).
+   * @default the first measure; when that one is selected, the next measure
+   */
+  readonly referenceMeasure?: string;
+  /**
+   * The column the pie groups by. A `date` column is read as a birth date: the pie shows the
+   * entities per age group (each entity's earliest date, ages as of today, UTC). Any other column
+   * gives the share of records per value (the nine largest values and "Other").
+   * @default the first column with role `dimension`; no pie when there is none
+   */
+  readonly shareColumn?: string;
 }

@@ -8,6 +8,9 @@ export const usage: Dataset = {
   format: 'ndjson',
   key: ['person_name', 'accessed_at'],
   entityColumn: 'person_name',
+  entityPlural: 'people',
+  referenceMeasure: 'consumed_traffic',
+  shareColumn: 'birth_date',
   columns: [
     {
       name: 'person_name',

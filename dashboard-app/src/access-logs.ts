@@ -5,12 +5,19 @@
  */
 import type { Database, Row, SqlParams } from '../../db/database';
 import { num } from './charts';
+import {
+  ACCESS_LOG_KEY_PARAMS,
+  ACCESS_LOG_PARAMS,
+  type AccessLogKeyResponse,
+  type AccessLogOverview,
+  type CountedRow,
+} from './contract';
 import { badRequest } from './http-error';
-import { readParams, readTimeRange } from './params';
+import { quote, readParams, readTimeRange, type QueryParams } from './params';
 
-export const ACCESS_LOG_PARAMS = ['from', 'to', 'bucket'] as const;
-export const ACCESS_LOG_KEY_PARAMS = ['from', 'to', 'bucket', 'key'] as const;
 const TOP = 10;
+/** S3 object keys are at most 1024 bytes of UTF-8 (https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-keys.html). */
+const MAX_KEY_BYTES = 1024;
 const DAY_MS = 86_400_000;
 
 export interface AccessLogFilter {
@@ -26,27 +33,29 @@ function readBucket(raw: string | undefined): string | undefined {
   if (raw === undefined || raw === '') return undefined;
   if (!BUCKET.test(raw)) {
     throw badRequest(
-      `Parameter "bucket" is "${raw}", which is not an S3 bucket name (3 to 63 lower-case letters, digits, dots or hyphens).`,
+      `Parameter "bucket" is ${quote(raw)}, which is not an S3 bucket name (3 to 63 lower-case letters, digits, dots or hyphens).`,
     );
   }
   return raw;
 }
 
-export function readAccessLogRequest(query: URLSearchParams, now = new Date()): AccessLogFilter {
+export function readAccessLogRequest(query: QueryParams, now = new Date()): AccessLogFilter {
   const values = readParams(query, ACCESS_LOG_PARAMS);
   return { ...readTimeRange(values, now), bucket: readBucket(values.get('bucket')) };
 }
 
 export function readAccessLogKeyRequest(
-  query: URLSearchParams,
+  query: QueryParams,
   now = new Date(),
 ): AccessLogFilter & { key: string } {
   const values = readParams(query, ACCESS_LOG_KEY_PARAMS);
   const key = values.get('key');
   if (key === undefined || key === '')
     throw badRequest('Parameter "key" is required: the object key to show.');
-  if (key.length > 1024)
-    throw badRequest(`Parameter "key" is ${key.length} characters; S3 keys have at most 1024.`);
+  const bytes = Buffer.byteLength(key);
+  if (bytes > MAX_KEY_BYTES) {
+    throw badRequest(`Parameter "key" is ${bytes} bytes of UTF-8; S3 keys have at most ${MAX_KEY_BYTES}.`);
+  }
   return { ...readTimeRange(values, now), bucket: readBucket(values.get('bucket')), key };
 }
 
@@ -65,14 +74,17 @@ function where(f: AccessLogFilter, time: string): { sql: string; params: Record<
   return { sql, params };
 }
 
-const counted = (rows: Row[], label: string) =>
+const counted = (rows: Row[], label: string): CountedRow[] =>
   rows.map((r) => ({
     label: r[label] === null ? '(none)' : String(r[label]),
     requests: num(r.requests) ?? 0,
     bytes: num(r.bytes) ?? 0,
   }));
 
-export async function accessLogOverview(db: Database, f: AccessLogFilter) {
+export async function accessLogOverview(
+  db: Database,
+  f: AccessLogFilter,
+): Promise<Omit<AccessLogOverview, 'updatedAt'>> {
   const raw = where(f, 'request_time');
   const hourly = where(f, 'hour');
   const unit = unitFor(f);
@@ -146,7 +158,10 @@ export async function accessLogOverview(db: Database, f: AccessLogFilter) {
   };
 }
 
-export async function accessLogKey(db: Database, f: AccessLogFilter & { key: string }) {
+export async function accessLogKey(
+  db: Database,
+  f: AccessLogFilter & { key: string },
+): Promise<Omit<AccessLogKeyResponse, 'updatedAt'>> {
   const base = where(f, 'request_time');
   const sql = `${base.sql} AND key = :key`;
   const params = { ...base.params, key: f.key } as SqlParams;

@@ -4,87 +4,23 @@
  */
 import type { Column } from '../../datasets';
 import type { Row } from '../../db/database';
+import { CHART_NAMES, type AxisLabel, type ChartName, type ChartsResponse, type Engine } from './contract';
 import {
   AGE_GROUPS,
-  CHART_NAMES,
   DIALECTS,
   HISTOGRAM_BINS,
   TOP_N,
   bucketFor,
   chartPlan,
   chartQueries,
-  type BucketUnit,
   type BuiltQuery,
-  type ChartName,
   type ChartSelection,
-  type Engine,
 } from './queries';
 
 /** Runs one built statement and returns its rows (values may be numbers or numeric strings). */
 export type QueryRunner = (query: BuiltQuery) => Promise<Row[]>;
 
-export interface AxisLabel {
-  readonly name: string;
-  readonly label: string;
-  readonly unit?: string;
-}
-
-export interface ChartsResponse {
-  readonly dataset: string;
-  readonly datasetLabel: string;
-  readonly engine: Engine;
-  readonly measure: AxisLabel;
-  readonly time: AxisLabel;
-  readonly from: string;
-  readonly to: string;
-  /** Rows of the selection that have a value for the measure. */
-  readonly rows: number;
-  readonly empty: boolean;
-  readonly charts: {
-    readonly scatter: {
-      readonly title: string;
-      readonly x: AxisLabel;
-      readonly y: AxisLabel;
-      readonly points: { entity: string; x: number; y: number; at: number }[];
-    };
-    readonly top: {
-      readonly title: string;
-      readonly x: AxisLabel;
-      readonly y: AxisLabel;
-      readonly bars: { entity: string; value: number }[];
-    };
-    readonly series: {
-      readonly title: string;
-      readonly bucket: BucketUnit;
-      readonly y: AxisLabel;
-      /** [bucket start (ms since epoch), average, rows]. */
-      readonly points: [number, number, number][];
-    };
-    readonly box: {
-      readonly title: string;
-      readonly y: AxisLabel;
-      readonly approximate: boolean;
-      readonly stats: {
-        count: number;
-        min: number;
-        q1: number;
-        median: number;
-        q3: number;
-        max: number;
-      } | null;
-    };
-    readonly histogram: {
-      readonly title: string;
-      readonly x: AxisLabel;
-      readonly bins: { from: number; to: number; count: number }[];
-    };
-    readonly share: {
-      readonly title: string;
-      readonly kind: 'age' | 'dimension' | 'none';
-      readonly slices: { label: string; value: number }[];
-    };
-  };
-}
+export type { ChartsResponse };
 
 function axis(c: Column): AxisLabel {
   return c.unit ? { name: c.name, label: c.label, unit: c.unit } : { name: c.name, label: c.label };
@@ -105,10 +41,6 @@ function req(value: unknown, what: string): number {
 }
 
 const lower = (label: string) => label.charAt(0).toLowerCase() + label.slice(1);
-
-/** "people" for a Person entity, "<label> values" otherwise ("symbol values"). */
-const people = (entityLabel: string) =>
-  entityLabel === 'Person' ? 'people' : `${lower(entityLabel)} values`;
 
 /** Runs the chart statements one after another (the engine parallelises each statement itself). */
 export async function loadCharts(
@@ -134,7 +66,6 @@ export function shapeCharts(
   const { dataset, measure } = selection;
   const plan = chartPlan(dataset, measure);
   const m = axis(measure);
-  const entityLabel = plan.entity.label;
 
   const boxRow = results.box?.[0];
   const count = boxRow ? (num(boxRow.n) ?? 0) : 0;
@@ -179,7 +110,7 @@ export function shapeCharts(
 
   const shareTitle =
     plan.share.kind === 'age'
-      ? `Share of ${people(entityLabel)} by age group`
+      ? `Share of ${plan.entityPlural} by age group`
       : plan.share.kind === 'dimension'
         ? `Share of records by ${lower(plan.share.column.label)}`
         : 'No dimension to group by';
@@ -207,7 +138,7 @@ export function shapeCharts(
         })),
       },
       top: {
-        title: `Top ${TOP_N} ${people(plan.entity.label)} by highest ${lower(measure.label)}`,
+        title: `Top ${TOP_N} ${plan.entityPlural} by highest ${lower(measure.label)}`,
         x: axis(plan.entity),
         y: m,
         bars: (results.top ?? []).map((r) => ({

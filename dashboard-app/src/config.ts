@@ -1,7 +1,9 @@
 /**
- * The dashboard's settings, read once from the environment at start. In AWS the App Runner
- * service sets them; locally `npm start` does.
+ * The dashboard's settings, read once from the environment at start. In AWS the hosting (App
+ * Runner, ECS, Lambda) sets them; locally `npm start` does.
  */
+import { CLIENT_ADDRESS_SOURCES, type ClientAddressSource } from './client-address';
+
 /**
  * Data API retries of a page request: short, so a paused database answers "waking up" within
  * seconds (the page then retries) instead of holding the request for the whole resume.
@@ -19,8 +21,13 @@ export interface DashboardConfig {
   readonly passwordSecretArn?: string;
   /** `ATHENA_WORKGROUP` and `GLUE_DATABASE`: both set to enable the full-history switch. */
   readonly athena?: { readonly workgroup: string; readonly database: string };
-  /** `DASHBOARD_TRUST_PROXY=true`: take the client address from the last `X-Forwarded-For` entry. */
-  readonly trustProxy: boolean;
+  /**
+   * `DASHBOARD_CLIENT_ADDRESS`: where the login rate limit finds the client's address: `socket`
+   * (the TCP peer; local and Lambda) or `x-forwarded-for-rightmost` (behind App Runner or an
+   * Application Load Balancer). `DASHBOARD_TRUST_PROXY=true`, the older setting, means the latter.
+   * @default socket
+   */
+  readonly clientAddress: ClientAddressSource;
   /** `DASHBOARD_REFRESH_SECONDS`: how often the page refreshes its charts. @default 5 */
   readonly refreshSeconds: number;
 }
@@ -33,6 +40,33 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: nu
     throw new Error(`Environment variable ${name} is "${raw}"; set a whole number from ${min} to ${max}.`);
   }
   return value;
+}
+
+function readClientAddress(env: NodeJS.ProcessEnv): ClientAddressSource {
+  const trust = (env.DASHBOARD_TRUST_PROXY ?? '').toLowerCase();
+  if (!['', 'true', 'false', '1', '0'].includes(trust)) {
+    throw new Error(
+      `Environment variable DASHBOARD_TRUST_PROXY is "${env.DASHBOARD_TRUST_PROXY}"; set true or false ` +
+        '(or, instead, DASHBOARD_CLIENT_ADDRESS).',
+    );
+  }
+  const alias: ClientAddressSource | undefined =
+    trust === 'true' || trust === '1' ? 'x-forwarded-for-rightmost' : undefined;
+  const raw = env.DASHBOARD_CLIENT_ADDRESS;
+  if (raw === undefined || raw === '') return alias ?? 'socket';
+  if (!(CLIENT_ADDRESS_SOURCES as readonly string[]).includes(raw)) {
+    throw new Error(
+      `Environment variable DASHBOARD_CLIENT_ADDRESS is "${raw}"; set socket (the default) or ` +
+        'x-forwarded-for-rightmost (behind App Runner or an Application Load Balancer).',
+    );
+  }
+  if (alias && alias !== raw) {
+    throw new Error(
+      `DASHBOARD_TRUST_PROXY=true means DASHBOARD_CLIENT_ADDRESS=${alias}, but DASHBOARD_CLIENT_ADDRESS=${raw} ` +
+        'is set as well; keep only DASHBOARD_CLIENT_ADDRESS.',
+    );
+  }
+  return raw as ClientAddressSource;
 }
 
 export function readDashboardConfig(env: NodeJS.ProcessEnv = process.env): DashboardConfig {
@@ -49,19 +83,13 @@ export function readDashboardConfig(env: NodeJS.ProcessEnv = process.env): Dashb
   if (Boolean(workgroup) !== Boolean(database)) {
     throw new Error('Set both ATHENA_WORKGROUP and GLUE_DATABASE to enable Athena, or neither.');
   }
-  const trust = (env.DASHBOARD_TRUST_PROXY ?? '').toLowerCase();
-  if (!['', 'true', 'false', '1', '0'].includes(trust)) {
-    throw new Error(
-      `Environment variable DASHBOARD_TRUST_PROXY is "${env.DASHBOARD_TRUST_PROXY}"; set true or false.`,
-    );
-  }
   return {
     port: integer(env, env.PORT ? 'PORT' : 'DASHBOARD_PORT', 8080, 0, 65535),
     host: env.DASHBOARD_HOST || '0.0.0.0',
     password,
     passwordSecretArn,
     athena: workgroup && database ? { workgroup, database } : undefined,
-    trustProxy: trust === 'true' || trust === '1',
+    clientAddress: readClientAddress(env),
     refreshSeconds: integer(env, 'DASHBOARD_REFRESH_SECONDS', 5, 1, 3600),
   };
 }

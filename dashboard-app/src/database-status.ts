@@ -5,11 +5,12 @@
  */
 import type { Database } from '../../db/database';
 import { num } from './charts';
+import type { DatabaseStatus } from './contract';
 
 /** Tables with fewer estimated rows than this are counted exactly. */
 const EXACT_COUNT_BELOW = 100_000;
 
-export async function databaseStatus(db: Database) {
+export async function databaseStatus(db: Database): Promise<Omit<DatabaseStatus, 'updatedAt'>> {
   const tables = await db.query(
     `SELECT c.relname AS name, CAST(c.reltuples AS bigint) AS estimated_rows,
             pg_total_relation_size(c.oid) AS total_bytes, pg_relation_size(c.oid) AS table_bytes

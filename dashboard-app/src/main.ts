@@ -34,7 +34,7 @@ async function main(): Promise<void> {
     db: databaseFromEnv(process.env, DASHBOARD_RETRY),
     password,
     athena,
-    trustProxy: config.trustProxy,
+    clientAddress: config.clientAddress,
     refreshSeconds: config.refreshSeconds,
     port: config.port,
     host: config.host,

@@ -8,13 +8,7 @@ import type { Column, Dataset } from '../../datasets';
 import type { SqlParams, SqlValue } from '../../db/database';
 import { timeColumn } from '../../datasets/sql';
 import { formatTimestamp } from '../../db/sql-values';
-
-export type Engine = 'postgres' | 'athena';
-export const ENGINES: readonly Engine[] = ['postgres', 'athena'];
-
-/** The six charts of the metrics view, in page order. */
-export const CHART_NAMES = ['scatter', 'top', 'series', 'box', 'histogram', 'share'] as const;
-export type ChartName = (typeof CHART_NAMES)[number];
+import type { BucketUnit, ChartName, Engine } from './contract';
 
 /** Number of records (scatter) or entities (bar chart) in the top-N charts. */
 export const TOP_N = 10;
@@ -23,7 +17,7 @@ export const HISTOGRAM_BINS = 30;
 /** Slices of a dimension pie before the rest is grouped as "Other". */
 export const SHARE_SLICES = 9;
 
-/** Age groups of the people pie, in display order. `max` is exclusive. */
+/** Age groups of the age pie, in display order. `max` is exclusive. */
 export const AGE_GROUPS: readonly { label: string; min: number; max: number }[] = [
   { label: 'Under 18', min: 0, max: 18 },
   { label: '18–24', min: 18, max: 25 },
@@ -33,9 +27,6 @@ export const AGE_GROUPS: readonly { label: string; min: number; max: number }[] 
   { label: '55–64', min: 55, max: 65 },
   { label: '65 and over', min: 65, max: Number.POSITIVE_INFINITY },
 ];
-
-/** Time bucket units of the line chart; `date_trunc` accepts each in both engines. */
-export type BucketUnit = 'minute' | 'hour' | 'day' | 'week';
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
@@ -73,9 +64,11 @@ export interface ChartPlan {
   readonly time: Column;
   /** The column that names a person or entity in the top-N charts. */
   readonly entity: Column;
+  /** How titles name several entities ("people"). */
+  readonly entityPlural: string;
   /** The scatter's x axis and the ranking of its top records. */
   readonly reference: Column;
-  /** The pie: age groups from a birth date, or the share of rows per value of a dimension. */
+  /** The pie: age groups from a date column, or the share of rows per value of a column. */
   readonly share:
     | { readonly kind: 'age'; readonly column: Column }
     | { readonly kind: 'dimension'; readonly column: Column }
@@ -86,41 +79,36 @@ export function measuresOf(dataset: Dataset): Column[] {
   return dataset.columns.filter((c) => c.role === 'measure');
 }
 
-/** The column named `birth_date` of type date, if the dataset has one. */
-function birthDateOf(dataset: Dataset): Column | undefined {
-  return dataset.columns.find((c) => c.type === 'date' && c.name === 'birth_date');
-}
-
 /**
- * Generalises the usage dashboard to any dataset:
- * - the scatter plots the selected measure against the dataset's reference measure (a measure
- *   named `consumed_traffic` if there is one, otherwise the first measure; when the selection is
- *   the reference itself, the next measure), for the records with the highest reference value;
- * - "people" are the values of `entityColumn` (default: the first key column);
- * - the pie shows age groups when there is a `birth_date` column, otherwise the share of rows per
- *   value of the first dimension (`dimension` role, in definition order).
+ * Which columns feed the charts, from the dataset definition (`datasets/types.ts`):
+ * - the scatter plots the selected measure against `referenceMeasure` (default: the first measure,
+ *   or the next one when the first is selected), for the records with the highest reference value;
+ * - the entities of the top-N charts are the values of `entityColumn` (default: the first key
+ *   column), called `entityPlural` in titles;
+ * - the pie groups by `shareColumn` (default: the first dimension): age groups per entity for a
+ *   `date` column, otherwise the share of rows per value.
  */
 export function chartPlan(dataset: Dataset, measure: Column): ChartPlan {
   const measures = measuresOf(dataset);
   const column = (name: string) => dataset.columns.find((c) => c.name === name);
   const entity = column(dataset.entityColumn ?? dataset.key[0]);
   if (!entity) throw new Error(`Dataset "${dataset.name}" names an entity column that it does not define.`);
-  let reference = column('consumed_traffic') ?? measures[0];
-  if (reference.name === measure.name && reference.name !== 'consumed_traffic') {
-    reference = measures.find((m) => m.name !== measure.name) ?? reference;
-  }
-  const birth = birthDateOf(dataset);
-  const dimensions = dataset.columns.filter((c) => c.role === 'dimension');
-  const dimension = dimensions[0];
+  const named = dataset.referenceMeasure === undefined ? undefined : column(dataset.referenceMeasure);
+  const reference = named ?? (measures[0].name === measure.name ? (measures[1] ?? measures[0]) : measures[0]);
+  const shareColumn =
+    dataset.shareColumn === undefined
+      ? dataset.columns.find((c) => c.role === 'dimension')
+      : column(dataset.shareColumn);
   return {
     time: timeColumn(dataset),
     entity,
+    entityPlural: dataset.entityPlural ?? `${entity.label.toLowerCase()} values`,
     reference,
-    share: birth
-      ? { kind: 'age', column: birth }
-      : dimension
-        ? { kind: 'dimension', column: dimension }
-        : { kind: 'none' },
+    share: !shareColumn
+      ? { kind: 'none' }
+      : shareColumn.type === 'date'
+        ? { kind: 'age', column: shareColumn }
+        : { kind: 'dimension', column: shareColumn },
   };
 }
 
@@ -350,22 +338,21 @@ export function chartQueries(s: ChartSelection, engine: Engine): Record<ChartNam
 
   let share: BuiltQuery | undefined;
   if (plan.share.kind === 'age') {
-    const birthColumn = plan.share.column;
-    const birth = ident(birthColumn.name);
+    const born = ident(plan.share.column.name);
     const age = 'age';
     const cases = AGE_GROUPS.map((g) =>
       Number.isFinite(g.max) ? `WHEN ${age} < ${g.max} THEN '${g.label}'` : `ELSE '${g.label}'`,
     ).join(' ');
-    const where = (b: Binder) => `${whereClause(d, b, s, plan, [plan.entity])} AND ${birth} IS NOT NULL`;
-    // One birth date per person (the earliest seen), then one age group per person.
+    const where = (b: Binder) => `${whereClause(d, b, s, plan, [plan.entity])} AND ${born} IS NOT NULL`;
+    // One date per entity (the earliest seen), then one age group per entity.
     share = build('share', d, (b) =>
       [
         `SELECT CASE ${cases} END AS label, count(*) AS n`,
         `FROM (`,
-        `  SELECT ${d.ageYears(`min(${birth})`)} AS ${age}`,
+        `  SELECT ${d.ageYears(`min(${born})`)} AS ${age}`,
         `  FROM ${table} WHERE ${where(b)}`,
         `  GROUP BY ${ident(plan.entity.name)}`,
-        `) people`,
+        `) entities`,
         `GROUP BY 1`,
       ].join('\n'),
     );

@@ -6,7 +6,10 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createDashboardHandler, type DashboardOptions } from './routes';
 
-/** The app's request handler, for hostings that bring their own server (a Function URL adapter). */
+/**
+ * The app's request handler, for hostings that bring their own server (a Function URL adapter,
+ * which sets `req.socket.remoteAddress` from the request's source IP).
+ */
 export { createDashboardHandler, type DashboardOptions };
 
 export interface RunningDashboard {

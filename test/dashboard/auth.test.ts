@@ -55,6 +55,27 @@ describe('login rate limiter', () => {
     expect(limiter.attempt('b', 2000)).toBe(0);
     expect(limiter.attempt('a', 61_001)).toBe(0);
   });
+
+  test('remembers at most maxClients clients: expired ones go first, then the least recently seen', () => {
+    const limiter = new LoginRateLimiter(5, 60_000, 3);
+    limiter.attempt('old', 0);
+    for (const c of ['a', 'b', 'c']) limiter.attempt(c, 70_000);
+    // "old" has expired: it makes room without touching the others.
+    expect(limiter.size).toBe(3);
+    for (let i = 0; i < 3; i++) limiter.attempt('a', 70_001 + i);
+    limiter.attempt('d', 70_010);
+    expect(limiter.size).toBe(3);
+    // "b" was the least recently seen; "a" keeps its count and is still limited after one more try.
+    expect(limiter.attempt('a', 70_011)).toBe(0);
+    expect(limiter.attempt('a', 70_012)).toBeGreaterThan(0);
+  });
+
+  test('a flood of distinct clients within one window stays within the default bound', () => {
+    const limiter = new LoginRateLimiter();
+    for (let i = 0; i < 25_000; i++) limiter.attempt(`198.51.${i >> 8}.${i & 255}`, 1000 + i);
+    expect(limiter.size).toBeLessThanOrEqual(10_000);
+    expect(limiter.size).toBeGreaterThan(0);
+  });
 });
 
 describe('dashboard settings from the environment', () => {
@@ -65,25 +86,44 @@ describe('dashboard settings from the environment', () => {
       password: 'x',
       passwordSecretArn: undefined,
       athena: undefined,
-      trustProxy: false,
+      clientAddress: 'socket',
       refreshSeconds: 5,
     });
   });
 
-  test('App Runner settings: PORT, the password secret, Athena, trusted proxy', () => {
+  test('App Runner settings: PORT, the password secret, Athena, the client address behind a proxy', () => {
     const config = readDashboardConfig({
       PORT: '9000',
       DASHBOARD_PASSWORD_SECRET_ARN: 'arn:secret',
       ATHENA_WORKGROUP: 'analytics',
       GLUE_DATABASE: 'analytics_lake',
-      DASHBOARD_TRUST_PROXY: 'true',
+      DASHBOARD_CLIENT_ADDRESS: 'x-forwarded-for-rightmost',
     });
     expect(config).toMatchObject({
       port: 9000,
       passwordSecretArn: 'arn:secret',
       athena: { workgroup: 'analytics', database: 'analytics_lake' },
-      trustProxy: true,
+      clientAddress: 'x-forwarded-for-rightmost',
     });
+  });
+
+  test('DASHBOARD_TRUST_PROXY=true still means the rightmost X-Forwarded-For address; false the socket', () => {
+    const env = { DASHBOARD_PASSWORD: 'x' };
+    expect(readDashboardConfig({ ...env, DASHBOARD_TRUST_PROXY: 'true' }).clientAddress).toBe(
+      'x-forwarded-for-rightmost',
+    );
+    expect(readDashboardConfig({ ...env, DASHBOARD_TRUST_PROXY: '1' }).clientAddress).toBe(
+      'x-forwarded-for-rightmost',
+    );
+    expect(readDashboardConfig({ ...env, DASHBOARD_TRUST_PROXY: 'false' }).clientAddress).toBe('socket');
+    expect(
+      readDashboardConfig({
+        ...env,
+        DASHBOARD_TRUST_PROXY: 'true',
+        DASHBOARD_CLIENT_ADDRESS: 'x-forwarded-for-rightmost',
+      }).clientAddress,
+    ).toBe('x-forwarded-for-rightmost');
+    expect(readDashboardConfig({ ...env, DASHBOARD_CLIENT_ADDRESS: 'socket' }).clientAddress).toBe('socket');
   });
 
   test.each([
@@ -98,6 +138,14 @@ describe('dashboard settings from the environment', () => {
       /DASHBOARD_TRUST_PROXY is "yes"; set true or false/,
     ],
     [{ DASHBOARD_PASSWORD: 'x', DASHBOARD_REFRESH_SECONDS: '0' }, /DASHBOARD_REFRESH_SECONDS is "0"/],
+    [
+      { DASHBOARD_PASSWORD: 'x', DASHBOARD_CLIENT_ADDRESS: 'x-forwarded-for' },
+      /DASHBOARD_CLIENT_ADDRESS is "x-forwarded-for"; set socket \(the default\) or x-forwarded-for-rightmost/,
+    ],
+    [
+      { DASHBOARD_PASSWORD: 'x', DASHBOARD_CLIENT_ADDRESS: 'socket', DASHBOARD_TRUST_PROXY: 'true' },
+      /DASHBOARD_TRUST_PROXY=true .* DASHBOARD_CLIENT_ADDRESS=socket/,
+    ],
   ])('fails on %j', (env, message) => {
     expect(() => readDashboardConfig(env)).toThrow(message);
   });

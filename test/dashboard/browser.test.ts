@@ -9,6 +9,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { getDataset } from '../../datasets';
 import { insertSql, toSqlParams } from '../../db/dataset-sql';
+import { rebuildHourlyRollups } from '../../lambda/loader/s3-access-log/rollups';
 import { startDashboardServer, type RunningDashboard } from '../../dashboard-app/src/server';
 import { startTestDatabase, type TestDatabase } from '../support/local-database';
 
@@ -207,6 +208,115 @@ describe('dashboard in Chromium', () => {
     );
     expect(await page.textContent('#database-tables')).toContain('Active queries');
     await page.screenshot({ path: path.join(SHOTS, 'database.png'), fullPage: true });
+  });
+
+  test('stored HTML in person names and access-log keys stays text in tooltips, tables and titles', async () => {
+    const hostile = ['<img src=x onerror=document.title=1>', '<b id=x>bold</b>'];
+    const now = Date.now();
+    // The highest values, so both names lead the scatter and the bar chart.
+    await t.db.batch(
+      insertSql(usage),
+      hostile.map((name, i) =>
+        toSqlParams(usage, {
+          person_name: name,
+          birth_date: '1990-01-01',
+          accessed_at: new Date(now - 3_600_000 - i * 1000).toISOString(),
+          session_duration: 7 * 24 * 3600 - i,
+          download_speed: 99_999 - i,
+          upload_speed: 99_999 - i,
+          consumed_traffic: 1e8 - i,
+        }),
+      ),
+    );
+    await t.db.batch(
+      `INSERT INTO s3_access_logs (record_id, request_id, bucket, request_time, remote_ip, requester, operation, key, http_status, bytes_sent)
+       VALUES (:id, :id, 'logs-bucket', CAST(:at AS timestamptz), '198.51.100.1', :key, 'REST.GET.OBJECT', :key, 200, 100)`,
+      hostile.map((key, i) => ({ id: `hostile-${i}`, at: new Date(now - 3_600_000).toISOString(), key })),
+    );
+    await rebuildHourlyRollups(
+      t.db,
+      new Date(now - 2 * 86_400_000).toISOString(),
+      new Date(now).toISOString(),
+    );
+
+    /**
+     * Shows the tooltip of every data item of every chart on the page; returns the text each
+     * showed (tooltips are drawn on the canvas: their text is read from the chart's scene) and how
+     * many injected elements appeared in the DOM along the way.
+     */
+    const showEveryTooltip = () =>
+      page.evaluate(() => {
+        interface SceneElement {
+          style?: { text?: string };
+          childrenRef?: () => SceneElement[];
+        }
+        const w = window as unknown as {
+          echarts: {
+            getInstanceByDom(el: Element):
+              | {
+                  getOption(): { series: { data: unknown[] }[] };
+                  dispatchAction(a: object): void;
+                  getZr(): { storage: { getRoots(): SceneElement[] } };
+                }
+              | undefined;
+          };
+        };
+        const sceneText = (els: SceneElement[]): string =>
+          els.map((e) => `${e.style?.text ?? ''} ${sceneText(e.childrenRef?.() ?? [])}`).join(' ');
+        const texts: string[] = [];
+        let injected = 0;
+        for (const el of Array.from(document.querySelectorAll('.chart'))) {
+          const chart = w.echarts.getInstanceByDom(el);
+          if (!chart || (el as HTMLElement).offsetParent === null) continue;
+          chart.getOption().series.forEach((series, seriesIndex) => {
+            for (let dataIndex = 0; dataIndex < series.data.length; dataIndex++) {
+              chart.dispatchAction({ type: 'showTip', seriesIndex, dataIndex });
+              texts.push(`${el.textContent ?? ''} ${sceneText(chart.getZr().storage.getRoots())}`);
+              injected += document.querySelectorAll('img[src="x"], b#x, #x, [onerror]').length;
+            }
+          });
+        }
+        return { texts, injected };
+      });
+    const injected = () =>
+      page.evaluate(() => document.querySelectorAll('img[src="x"], b#x, #x, [onerror]').length);
+
+    await page.goto(`${dashboard.url}/?view=metrics&dataset=usage&measure=session_duration&range=7d`);
+    await page.waitForFunction(
+      () => document.getElementById('chart-top')?.dataset.measure === 'session_duration',
+    );
+    await page.waitForFunction(
+      () => /^452 records/.test(document.getElementById('metrics-note')?.textContent ?? ''),
+      undefined,
+      { timeout: 15_000 },
+    );
+    const metricsTips = await showEveryTooltip();
+    expect(metricsTips.texts.some((text) => text.includes(hostile[0]))).toBe(true);
+    expect(metricsTips.texts.some((text) => text.includes(hostile[1]))).toBe(true);
+    expect(metricsTips.injected).toBe(0);
+    expect(await injected()).toBe(0);
+
+    await page.goto(`${dashboard.url}/?view=logs&range=7d`);
+    await page.waitForFunction(
+      (name) => (document.getElementById('logs-tables')?.textContent ?? '').includes(name),
+      hostile[1],
+    );
+    expect((await showEveryTooltip()).injected).toBe(0);
+    expect(await injected()).toBe(0);
+
+    for (const key of hostile) {
+      await page.goto(`${dashboard.url}/?${new URLSearchParams({ view: 'logs', key, range: '7d' })}`);
+      await page.waitForFunction(
+        (k) => document.getElementById('logs-title')?.textContent === `Key: ${k}`,
+        key,
+      );
+      await page.waitForFunction(() => document.querySelectorAll('#logs-tables tbody tr').length > 0);
+      const keyTips = await showEveryTooltip();
+      expect(keyTips.texts.some((text) => text.includes(key))).toBe(true);
+      expect(keyTips.injected).toBe(0);
+      expect(await injected()).toBe(0);
+    }
+    expect(await page.title()).toBe('Analytics dashboard');
   });
 
   test('no script errors and no Content Security Policy violations', () => {

@@ -3,12 +3,14 @@
  * same rows, on a small known dataset in the real local Postgres (through the Data API layer).
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { getDataset } from '../../datasets';
+import { getDataset, type Dataset } from '../../datasets';
+import { checkDataset } from '../../datasets/check';
 import { insertSql, toSqlParams } from '../../db/dataset-sql';
-import { loadCharts, type ChartsResponse } from '../../dashboard-app/src/charts';
+import { loadCharts, shapeCharts, type ChartsResponse } from '../../dashboard-app/src/charts';
 import {
   AGE_GROUPS,
   HISTOGRAM_BINS,
+  chartPlan,
   chartQueries,
   partitionRange,
   type ChartSelection,
@@ -333,5 +335,79 @@ describe('Athena dialect', () => {
       first: '2025-02-28',
       last: '2025-03-01',
     });
+  });
+});
+
+describe('the chart plan follows the dataset definition', () => {
+  // The usage dataset under other column names: nothing in the plan may depend on the names.
+  const renamed = (name: string) =>
+    ({ consumed_traffic: 'traffic_mb', birth_date: 'born_on', person_name: 'member' })[name] ?? name;
+  const network: Dataset = {
+    ...usage,
+    name: 'network',
+    key: usage.key.map(renamed),
+    entityColumn: 'member',
+    referenceMeasure: 'traffic_mb',
+    shareColumn: 'born_on',
+    entityPlural: 'members',
+    columns: usage.columns.map((c) => ({ ...c, name: renamed(c.name) })),
+  };
+  const measure = (d: Dataset, name: string) => d.columns.find((c) => c.name === name)!;
+
+  test('the scatter plots against the reference measure the definition names', () => {
+    for (const selected of ['session_duration', 'download_speed', 'traffic_mb']) {
+      expect(chartPlan(network, measure(network, selected)).reference.name).toBe('traffic_mb');
+    }
+  });
+
+  test('a date share column gives age groups per entity; the titles use the entity plural', () => {
+    const plan = chartPlan(network, measure(network, 'download_speed'));
+    expect(plan.share).toEqual({ kind: 'age', column: measure(network, 'born_on') });
+    expect(plan.entity.name).toBe('member');
+    const shaped = shapeCharts(
+      { dataset: network, measure: measure(network, 'download_speed'), from: FROM, to: TO },
+      'postgres',
+      {},
+    );
+    expect(shaped.charts.top.title).toBe('Top 10 members by highest download speed');
+    expect(shaped.charts.share.title).toBe('Share of members by age group');
+    expect(shaped.charts.scatter.title).toBe(
+      'Download speed vs consumed traffic (top 10 by consumed traffic)',
+    );
+  });
+
+  test('a dimension share column gives the share of records per value', () => {
+    const bySymbol: Dataset = { ...network, shareColumn: 'member' };
+    expect(chartPlan(bySymbol, measure(bySymbol, 'download_speed')).share).toEqual({
+      kind: 'dimension',
+      column: measure(bySymbol, 'member'),
+    });
+  });
+
+  test('without the fields: the first measure is the reference (the next one when it is selected), the first dimension feeds the pie', () => {
+    const bare: Dataset = { ...network, referenceMeasure: undefined, shareColumn: undefined };
+    expect(chartPlan(bare, measure(bare, 'download_speed')).reference.name).toBe('session_duration');
+    expect(chartPlan(bare, measure(bare, 'session_duration')).reference.name).toBe('download_speed');
+    expect(chartPlan(bare, measure(bare, 'download_speed')).share).toEqual({
+      kind: 'dimension',
+      column: measure(bare, 'member'),
+    });
+  });
+
+  test('usage names its reference measure and its pie column in its definition', () => {
+    expect(usage.referenceMeasure).toBe('consumed_traffic');
+    expect(usage.shareColumn).toBe('birth_date');
+  });
+
+  test('a definition naming a column it does not have, or a non-measure reference, is refused at load', () => {
+    expect(checkDataset({ ...network, referenceMeasure: 'nope' })).toEqual([
+      'Dataset "network": referenceMeasure "nope" is not a measure of the dataset (its measures: session_duration, download_speed, upload_speed, traffic_mb).',
+    ]);
+    expect(checkDataset({ ...network, shareColumn: 'download_speed' })).toEqual([
+      'Dataset "network": shareColumn "download_speed" is a measure; name a dimension, or a date column for age groups.',
+    ]);
+    expect(checkDataset({ ...network, shareColumn: 'gone' })).toEqual([
+      'Dataset "network": shareColumn "gone" is not a column of the dataset.',
+    ]);
   });
 });

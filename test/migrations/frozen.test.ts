@@ -20,6 +20,7 @@ const RELEASED: Record<string, string> = {
   '0001_datasets': '59b9fba7624055eb0df70c74904cd6db21b8f61cd23b806715b4735707dd552b',
   '0002_loader': '339688e08549fa56647720129c37cf3e227c12c9424664a7d9cdecd89314be78',
   '0003_s3_access_logs': '271823fb213631569c7084e2542dae7b3f393ba91a5022e042a8be451558849a',
+  '0005_revoked_sessions': '23d6d50d65244a4b7d15c15646330881b36ce0e922298cc64e7ea5257f3fa153',
 };
 
 describe('released migrations', () => {
