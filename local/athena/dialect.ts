@@ -94,9 +94,10 @@ export const TRINO_FUNCTIONS: Readonly<Record<string, TrinoFunction>> = {
   approx_percentile: {
     trino: 'approx_percentile(x, percentage) -> [same as x]',
     difference:
-      'DuckDB has no approx_percentile. Locally it is the exact, interpolated quantile (quantile_cont, as ' +
-      "Postgres' percentile_cont); Athena's is approximate, so quartiles may differ slightly in AWS.",
-    macro: '(x, p) AS quantile_cont(x, p)',
+      'DuckDB has no approx_percentile. Locally a double is the exact, interpolated quantile (quantile_cont, as ' +
+      "Postgres' percentile_cont) and an integer the nearest-rank value (quantile_disc); Athena's are " +
+      'approximate, so quartiles may differ slightly in AWS. Decimals are read as doubles, as Trino does.',
+    macro: '(x BIGINT, p) AS quantile_disc(x, p), (x DOUBLE, p) AS quantile_cont(x, p)',
   },
   approx_distinct: {
     trino: 'approx_distinct(x) -> bigint',
