@@ -59,8 +59,6 @@ const MYSQL_TO_STRFTIME: readonly [string, string][] = [
   ['%e', '%-d'],
   ['%v', '%V'],
 ];
-const strftimePattern = (fmt: string) =>
-  MYSQL_TO_STRFTIME.reduce((expr, [from, to]) => `replace(${expr}, '${from}', '${to}')`, fmt);
 
 /** Joda-Time patterns (Trino's `format_datetime`) to `strftime`, for the common letters. */
 const JODA_TO_STRFTIME: readonly [string, string][] = [
@@ -72,8 +70,10 @@ const JODA_TO_STRFTIME: readonly [string, string][] = [
   ['mm', '%M'],
   ['ss', '%S'],
 ];
-const jodaPattern = (fmt: string) =>
-  JODA_TO_STRFTIME.reduce((expr, [from, to]) => `replace(${expr}, '${from}', '${to}')`, fmt);
+
+/** SQL that rewrites the format string `fmt` with each pair of `table`, in order. */
+const translatedFormat = (table: readonly [string, string][], fmt: string) =>
+  table.reduce((expr, [from, to]) => `replace(${expr}, '${from}', '${to}')`, fmt);
 
 const nullIfAnyNull = (fn: 'least' | 'greatest') =>
   [2, 3, 4, 5, 6]
@@ -156,13 +156,13 @@ export const TRINO_FUNCTIONS: Readonly<Record<string, TrinoFunction>> = {
     trino: 'date_format(timestamp, format) -> varchar',
     difference:
       "Trino uses MySQL specifiers (%i minutes, %s seconds, %M month name); DuckDB's strftime does not.",
-    macro: `(t, fmt) AS strftime(t, ${strftimePattern('fmt')})`,
+    macro: `(t, fmt) AS strftime(t, ${translatedFormat(MYSQL_TO_STRFTIME, 'fmt')})`,
   },
   format_datetime: {
     trino: 'format_datetime(timestamp, format) -> varchar',
     difference:
       'Joda-Time patterns; translated for yyyy, MM, dd, HH, mm, ss and SSS (other letters are left as they are).',
-    macro: `(t, fmt) AS strftime(t, ${jodaPattern('fmt')})`,
+    macro: `(t, fmt) AS strftime(t, ${translatedFormat(JODA_TO_STRFTIME, 'fmt')})`,
   },
   regexp_like: {
     trino: 'regexp_like(string, pattern) -> boolean',

@@ -9,6 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { text } from 'node:stream/consumers';
 import { AthenaApiError, type LocalQueryExecutions } from './executions';
 
 export interface AthenaServerOptions {
@@ -53,17 +54,6 @@ export function foreignRequest(headers: http.IncomingHttpHeaders, port: number):
     }
   }
   return undefined;
-}
-
-async function readBody(req: http.IncomingMessage): Promise<string | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_REQUEST_BYTES) return undefined;
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 export async function startAthenaServer(options: AthenaServerOptions): Promise<AthenaServer> {
@@ -112,9 +102,15 @@ export async function startAthenaServer(options: AthenaServerOptions): Promise<A
           `${target || 'An empty X-Amz-Target'} is not supported by the local Athena: it answers StartQueryExecution, GetQueryExecution, GetQueryResults and StopQueryExecution.`,
         );
       }
-      const body = await readBody(req);
-      if (body === undefined)
+      // The SDK always sends Content-Length; Node reads no more than it says.
+      const length = Number(req.headers['content-length']);
+      if (!Number.isInteger(length)) {
+        return fail(res, 411, 'InvalidRequestException', 'The request needs a Content-Length header.');
+      }
+      if (length > MAX_REQUEST_BYTES) {
         return fail(res, 413, 'InvalidRequestException', 'The request is larger than 1 MiB.');
+      }
+      const body = await text(req);
       let input: Record<string, unknown>;
       try {
         input = body.trim() ? (JSON.parse(body) as Record<string, unknown>) : {};
