@@ -55,17 +55,26 @@ const ERROR_NAMES: readonly [RegExp, string][] = [
   [/^Catalog Error/, 'TABLE_NOT_FOUND'],
   [/^Binder Error: Referenced column/, 'COLUMN_NOT_FOUND'],
   [/^Binder Error/, 'SYNTAX_ERROR'],
-  [/^Invalid Input Error: Malformed JSON|JSON/, 'HIVE_BAD_DATA'],
+  // Reading a table's files: malformed lines, or values that do not fit the column's type.
+  [/^(Invalid Input|Conversion) Error: [^]*\bJSON\b/, 'HIVE_BAD_DATA'],
   [/^Conversion Error/, 'INVALID_CAST_ARGUMENT'],
   [/^Out of Range Error/, 'NUMERIC_VALUE_OUT_OF_RANGE'],
   [/^Permission Error/, 'PERMISSION_DENIED'],
 ];
 
-/** A DuckDB error as an Athena failure reason; internal view names become the tables' names. */
-export function queryFailure(err: unknown, viewNames: ReadonlyMap<string, string> = new Map()): QueryError {
+/**
+ * A DuckDB error as an Athena failure reason: internal view names become the tables' names, and
+ * the S3 stand-in's folder (`s3Root`) becomes `s3://`, so a file is named by its bucket and key.
+ */
+export function queryFailure(
+  err: unknown,
+  viewNames: ReadonlyMap<string, string> = new Map(),
+  s3Root?: string,
+): QueryError {
   if (err instanceof QueryError) return err;
   let message = ((err as Error).message ?? String(err)).split('\nLINE ')[0]!.trim();
   for (const [view, table] of viewNames) message = message.replace(new RegExp(`\\b${view}\\b`, 'g'), table);
+  if (s3Root) message = message.replaceAll(s3Root, 's3://');
   const name = ERROR_NAMES.find(([pattern]) => pattern.test(message))?.[1] ?? 'GENERIC_INTERNAL_ERROR';
   return new QueryError(name, message.replace(/^[A-Za-z ]+ Error: /, ''));
 }
@@ -75,6 +84,7 @@ export class LocalAthenaEngine {
     private readonly instance: DuckDBInstance,
     private readonly catalog: LocalCatalog,
     private readonly now: () => Date,
+    private readonly s3Root: string,
   ) {}
 
   /** Starts DuckDB in memory; it may read files under `readableRoot` only. */
@@ -98,7 +108,12 @@ export class LocalAthenaEngine {
     } finally {
       conn.closeSync();
     }
-    return new LocalAthenaEngine(instance, options.catalog, options.now ?? (() => new Date()));
+    return new LocalAthenaEngine(
+      instance,
+      options.catalog,
+      options.now ?? (() => new Date()),
+      path.resolve(options.readableRoot) + path.sep,
+    );
   }
 
   /** Runs one query; throws `QueryError` (FAILED) or `ScanLimitExceeded` (CANCELLED). */
@@ -130,7 +145,7 @@ export class LocalAthenaEngine {
       return { result: await readResult(conn, '__result', names), bytesScanned };
     } catch (err) {
       if (err instanceof ScanLimitExceeded) throw err;
-      throw queryFailure(err, viewNames);
+      throw queryFailure(err, viewNames, this.s3Root);
     } finally {
       conn.closeSync();
     }

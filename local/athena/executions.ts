@@ -256,6 +256,13 @@ export class LocalQueryExecutions {
     return {};
   }
 
+  /** Cancels every queued and running query (the endpoint is closing). */
+  stopAll(): void {
+    for (const e of [...this.queue, ...this.executions.values()]) {
+      if (e.state === 'QUEUED' || e.state === 'RUNNING') this.stopQueryExecution({ QueryExecutionId: e.id });
+    }
+  }
+
   /** Resolves once no query is queued or running. */
   whenIdle(): Promise<void> {
     if (this.running === 0 && this.queue.length === 0) return Promise.resolve();
@@ -297,6 +304,7 @@ export class LocalQueryExecutions {
       if (this.executions.size <= this.history) break;
       if (e.state !== 'QUEUED' && e.state !== 'RUNNING') this.executions.delete(id);
     }
+    for (const [token, seen] of this.tokens) if (!this.executions.has(seen.id)) this.tokens.delete(token);
   }
 
   private pump(): void {

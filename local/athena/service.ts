@@ -96,6 +96,7 @@ export async function startLocalAthena(options: LocalAthenaOptions): Promise<Loc
     ],
     async close() {
       await server.close();
+      executions.stopAll();
       await executions.whenIdle();
       engine.close();
     },

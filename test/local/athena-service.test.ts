@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { GetQueryExecutionCommand, StartQueryExecutionCommand } from '@aws-sdk/client-athena';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_ATHENA_PORT, athenaPort } from '../../local/athena/service';
 import { localAthenaSettings } from '../../local/athena/settings';
@@ -46,6 +47,28 @@ describe('local Athena settings', () => {
       scanLimitMb: 1024,
     });
     fs.rmSync(dir, { recursive: true, force: true });
+  });
+});
+
+describe('stopping the local Athena', () => {
+  it('cancels the queries still running, so Ctrl-C does not wait for them', async () => {
+    const local = await startTestAthena();
+    const { QueryExecutionId: id } = await local.client.send(
+      new StartQueryExecutionCommand({
+        QueryString: 'SELECT count(*) FROM range(100000000000)',
+        WorkGroup: 'analytics',
+      }),
+    );
+    for (let state = ''; state !== 'RUNNING';) {
+      const e = await local.client.send(new GetQueryExecutionCommand({ QueryExecutionId: id }));
+      state = e.QueryExecution?.Status?.State ?? '';
+    }
+    await local.close();
+    expect(
+      local.athena.executions.getQueryExecution({ QueryExecutionId: id }).QueryExecution.Status,
+    ).toMatchObject({
+      State: 'CANCELLED',
+    });
   });
 });
 

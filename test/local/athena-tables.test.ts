@@ -220,7 +220,7 @@ describe('the S3 access-log table: RegexSerDe over delivered log lines, injected
 });
 
 describe('the JSON SerDe', () => {
-  it('fails the query on a malformed line, as ignore.malformed.json=FALSE does', async () => {
+  it('fails the query on a malformed line (ignore.malformed.json=FALSE) or a value of the wrong type, naming the object', async () => {
     const bad = await startTestAthena({ now: () => NOW });
     try {
       writeObject(
@@ -232,6 +232,21 @@ describe('the JSON SerDe', () => {
       const answer = await runQuery(bad.client, "SELECT count(*) FROM usage WHERE dt = '2025-03-01'");
       expect(answer.execution.Status?.State).toBe('FAILED');
       expect(answer.execution.Status?.StateChangeReason).toMatch(/^HIVE_BAD_DATA: /);
+      expect(answer.execution.Status?.StateChangeReason).toContain(
+        's3://local-lake/raw/usage/dt=2025-03-01/bad.ndjson',
+      );
+      writeObject(
+        bad.s3Root,
+        LOCAL_LAKE_BUCKET,
+        'raw/usage/dt=2025-03-02/type.ndjson',
+        '{"person_name": "x", "session_duration": "long"}\n',
+      );
+      const typed = await runQuery(
+        bad.client,
+        "SELECT sum(session_duration) FROM usage WHERE dt = '2025-03-02'",
+      );
+      // A value that does not fit its column's type fails the query that reads the column.
+      expect(typed.execution.Status?.StateChangeReason).toMatch(/^HIVE_BAD_DATA: .*"long"/);
     } finally {
       await bad.close();
     }
