@@ -8,7 +8,7 @@
  * configuration locked), so a query cannot reach other files through DuckDB's own table functions.
  */
 import * as path from 'node:path';
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { DuckDBInstance } from '@duckdb/node-api';
 import type { LocalCatalog } from './catalog';
 import { QueryError, SESSION_SETTINGS, substituteParameters, trinoFunctionMacros } from './dialect';
 import { scanFiles, scanPartitions, type ScanFile } from './partitions';
@@ -24,8 +24,8 @@ export interface QueryRequest {
   readonly database: string;
   /** The workgroup's per-query cutoff. @default none */
   readonly scanLimitBytes?: number;
-  /** Called with the connection once the query holds one, so it can be interrupted. */
-  readonly onConnection?: (conn: DuckDBConnection) => void;
+  /** Cancels the query (StopQueryExecution): it stops at its next step, or DuckDB interrupts it. */
+  readonly signal?: AbortSignal;
 }
 
 export interface QueryOutcome {
@@ -45,6 +45,14 @@ export class ScanLimitExceeded extends Error {
       `Bytes scanned limit was exceeded: the query reads ${bytes} bytes, over the per-query limit of ${limit} bytes`,
     );
     this.name = 'ScanLimitExceeded';
+  }
+}
+
+/** The query was stopped (StopQueryExecution). */
+export class QueryCancelled extends Error {
+  constructor() {
+    super('Query cancelled by user');
+    this.name = 'QueryCancelled';
   }
 }
 
@@ -116,11 +124,21 @@ export class LocalAthenaEngine {
     );
   }
 
-  /** Runs one query; throws `QueryError` (FAILED) or `ScanLimitExceeded` (CANCELLED). */
+  /**
+   * Runs one query; throws `QueryError` (FAILED), `ScanLimitExceeded` or `QueryCancelled`
+   * (CANCELLED).
+   */
   async run(request: QueryRequest): Promise<QueryOutcome> {
     const conn = await this.instance.connect();
-    request.onConnection?.(conn);
     const viewNames = new Map<string, string>();
+    // An interrupt only stops a statement that is running: repeat it until the run ends.
+    let interrupting: NodeJS.Timeout | undefined;
+    const onAbort = () => {
+      conn.interrupt();
+      interrupting = setInterval(() => conn.interrupt(), 20);
+    };
+    request.signal?.addEventListener('abort', onAbort, { once: true });
+    if (request.signal?.aborted) onAbort();
     try {
       const sql = substituteParameters(request.sql, request.executionParameters);
       const plan = planQuery(await parseStatement(conn, sql), this.catalog, request.database);
@@ -144,9 +162,12 @@ export class LocalAthenaEngine {
       await conn.run(`CREATE TEMP TABLE __result AS ${query}`);
       return { result: await readResult(conn, '__result', names), bytesScanned };
     } catch (err) {
+      if (request.signal?.aborted) throw new QueryCancelled();
       if (err instanceof ScanLimitExceeded) throw err;
       throw queryFailure(err, viewNames, this.s3Root);
     } finally {
+      clearInterval(interrupting);
+      request.signal?.removeEventListener('abort', onAbort);
       conn.closeSync();
     }
   }

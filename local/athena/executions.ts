@@ -8,9 +8,8 @@
  * https://docs.aws.amazon.com/athena/latest/APIReference/API_GetQueryResults.html
  */
 import { randomUUID } from 'node:crypto';
-import type { DuckDBConnection } from '@duckdb/node-api';
 import { QueryError } from './dialect';
-import { ScanLimitExceeded, type LocalAthenaEngine } from './engine';
+import { QueryCancelled, ScanLimitExceeded, type LocalAthenaEngine } from './engine';
 import type { QueryResult } from './results';
 
 /** A workgroup: its name, per-query scan cutoff and where Athena would write results. */
@@ -49,8 +48,7 @@ interface Execution {
   completed?: number;
   bytes: number;
   result?: QueryResult;
-  connection?: DuckDBConnection;
-  cancelRequested: boolean;
+  readonly cancel: AbortController;
 }
 
 export interface StartQueryExecutionInput {
@@ -149,7 +147,7 @@ export class LocalQueryExecutions {
       submitted: Date.now(),
       state: 'QUEUED',
       bytes: 0,
-      cancelRequested: false,
+      cancel: new AbortController(),
     };
     this.executions.set(execution.id, execution);
     if (token) this.tokens.set(token, { id: execution.id, fingerprint });
@@ -250,8 +248,7 @@ export class LocalQueryExecutions {
       this.queue.splice(this.queue.indexOf(e), 1);
       this.settle(e, 'CANCELLED', 'Query cancelled by user');
     } else if (e.state === 'RUNNING') {
-      e.cancelRequested = true;
-      e.connection?.interrupt();
+      e.cancel.abort();
     }
     return {};
   }
@@ -294,7 +291,6 @@ export class LocalQueryExecutions {
     e.reason = reason;
     e.error = error;
     e.completed = Date.now();
-    e.connection = undefined;
   }
 
   /** Keeps the most recent executions; drops the oldest finished ones. */
@@ -332,14 +328,14 @@ export class LocalQueryExecutions {
         executionParameters: e.parameters,
         database: e.database,
         scanLimitBytes: e.workgroup.scanLimitBytes,
-        onConnection: (conn) => (e.connection = conn),
+        signal: e.cancel.signal,
       });
-      if (e.cancelRequested) return this.settle(e, 'CANCELLED', 'Query cancelled by user');
+      if (e.cancel.signal.aborted) return this.settle(e, 'CANCELLED', 'Query cancelled by user');
       e.bytes = outcome.bytesScanned;
       e.result = outcome.result;
       this.settle(e, 'SUCCEEDED');
     } catch (err) {
-      if (e.cancelRequested) return this.settle(e, 'CANCELLED', 'Query cancelled by user');
+      if (err instanceof QueryCancelled) return this.settle(e, 'CANCELLED', err.message);
       // Athena cancels a query that exceeds its workgroup's per-query data usage control:
       // https://docs.aws.amazon.com/athena/latest/ug/workgroups-setting-control-limits-cloudwatch.html
       if (err instanceof ScanLimitExceeded) return this.settle(e, 'CANCELLED', err.message);

@@ -59,10 +59,12 @@ describe('stopping the local Athena', () => {
         WorkGroup: 'analytics',
       }),
     );
-    for (let state = ''; state !== 'RUNNING';) {
+    let state = 'QUEUED';
+    while (state === 'QUEUED') {
       const e = await local.client.send(new GetQueryExecutionCommand({ QueryExecutionId: id }));
       state = e.QueryExecution?.Status?.State ?? '';
     }
+    expect(state).toBe('RUNNING');
     await local.close();
     expect(
       local.athena.executions.getQueryExecution({ QueryExecutionId: id }).QueryExecution.Status,
