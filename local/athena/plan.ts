@@ -87,12 +87,20 @@ function conjuncts(expr: unknown): AstNode[] {
   return [expr];
 }
 
-/** The catalog tables directly in a FROM (through joins, not into subqueries). */
-function fromTables(from: unknown): AstNode[] {
+/**
+ * The tables directly in a FROM (through joins, not into subqueries), each marked `nullable` when
+ * it is on the null-extended side of an outer join: a WHERE condition on such a table also sees the
+ * rows without a match, so it must not decide which partitions the table reads.
+ */
+function fromTables(from: unknown, nullable = false): { node: AstNode; nullable: boolean }[] {
   if (!isNode(from)) return [];
-  if (from.type === 'BASE_TABLE') return [from];
-  if (from.type === 'JOIN') return [...fromTables(from.left), ...fromTables(from.right)];
-  return [];
+  if (from.type === 'BASE_TABLE') return [{ node: from, nullable }];
+  if (from.type !== 'JOIN') return [];
+  const type = String(from.join_type);
+  return [
+    ...fromTables(from.left, nullable || type === 'RIGHT' || type === 'OUTER'),
+    ...fromTables(from.right, nullable || type === 'LEFT' || type === 'OUTER'),
+  ];
 }
 
 interface Reference {
@@ -167,7 +175,9 @@ export function planQuery(statement: AstNode, catalog: LocalCatalog, contextData
   walk(statement, (n) => {
     if (n.type === 'BASE_TABLE' && isCatalogTable(n)) referenceOf(n);
     if (n.type !== 'SELECT_NODE') return;
-    const refs = fromTables(n.from_table).filter(isCatalogTable).map(referenceOf);
+    const tables = fromTables(n.from_table).filter((t) => isCatalogTable(t.node));
+    const refs = tables.map((t) => referenceOf(t.node));
+    const nullable = new Set(tables.filter((t) => t.nullable).map((t) => t.node));
     if (refs.length === 0) return;
     for (const condition of conjuncts(n.where_clause)) {
       const { columns, opaque } = inspect(condition);
@@ -177,7 +187,9 @@ export function planQuery(statement: AstNode, catalog: LocalCatalog, contextData
         const mentions = named.some((c) => c?.ref === ref && partitionKeys.has(c.column));
         if (!mentions) continue;
         const onlyPartitions =
-          !opaque && named.every((c) => c !== undefined && c.ref === ref && partitionKeys.has(c.column));
+          !opaque &&
+          !nullable.has(ref.node) &&
+          named.every((c) => c !== undefined && c.ref === ref && partitionKeys.has(c.column));
         if (onlyPartitions) {
           const unqualified = structuredClone(condition);
           walk(unqualified, (c) => {

@@ -97,6 +97,16 @@ describe('partition projection and bytes scanned', () => {
     expect(join.rows).toEqual([['2']]);
     expect(join.execution.Statistics?.DataScannedInBytes).toBe(sizes['2025-03-01']! + sizes['2025-03-02']!);
   });
+  it('does not prune the null-extended side of an outer join by its WHERE conditions', async () => {
+    const sql =
+      "SELECT count(*) FROM usage a LEFT JOIN usage b ON a.person_name = b.person_name AND b.dt = '2025-03-02' " +
+      "WHERE a.dt = '2025-03-01' AND b.dt IS NULL";
+    const answer = await runQuery(t.client, sql);
+    // Both people of 2025-03-01 have a row on 2025-03-02: no row of a stays unmatched.
+    expect(answer.rows).toEqual([['0']]);
+    const all = Object.values(sizes).reduce((a, b) => a + b, 0);
+    expect(answer.execution.Statistics?.DataScannedInBytes).toBe(sizes['2025-03-01']! + all);
+  });
 });
 
 describe('the workgroup per-query scan cutoff', () => {
