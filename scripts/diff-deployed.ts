@@ -24,18 +24,30 @@ function diffMethod(method: DeployedMethod): DiffMethod {
 }
 
 /**
- * The toolkit's messages: warnings (a role that cannot be assumed, say) go to stderr; errors are
- * thrown as well, and reported once from there; the diff itself is returned as data, not printed.
+ * The toolkit's messages: warnings (a lookup role that cannot be assumed, say) go to stderr, except
+ * the request to confirm broadened permissions, which an interactive deploy asks and the review's
+ * IAM section answers; errors are thrown as well, and reported once from there; the diff itself is
+ * returned as data, not printed.
  */
 const ioHost: IIoHost = {
   notify(msg) {
-    if (msg.level === 'warn') process.stderr.write(`${msg.message}\n`);
+    if (
+      msg.level === 'warn' &&
+      !msg.message.startsWith('This deployment will make potentially sensitive changes')
+    ) {
+      process.stderr.write(`${msg.message}\n`);
+    }
     return Promise.resolve();
   },
   requestResponse<T>(msg: { defaultResponse: T }): Promise<T> {
     return Promise.resolve(msg.defaultResponse);
   },
 };
+
+/** The name the toolkit gives a stack's diff: the stack's ID, with its CloudFormation name when that differs. */
+function toolkitName(stack: StackArtifact): string {
+  return stack.stackName === stack.artifactId ? stack.id : `${stack.id} (${stack.stackName})`;
+}
 
 export async function compareWithDeployed(
   assemblyDir: string,
@@ -59,7 +71,7 @@ export async function compareWithDeployed(
     );
   }
   return stacks.map((stack) => {
-    const diff = diffs[stack.id];
+    const diff = diffs[toolkitName(stack)];
     if (!diff) {
       throw new UsageError(
         `The CDK toolkit returned no diff for stack ${stack.id}; run npx cdk diff ${stack.id} to see why.`,

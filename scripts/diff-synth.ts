@@ -50,6 +50,8 @@ function cdkCommand(repoRoot: string): [string, string[]] {
 export interface StackArtifact {
   /** The stack's ID in the app, which `cdk deploy <stack>` selects. */
   readonly id: string;
+  /** The artifact's ID in the cloud assembly. */
+  readonly artifactId: string;
   /** The CloudFormation stack name. */
   readonly stackName: string;
   readonly templateFile: string;
@@ -77,6 +79,7 @@ export function readStacks(assemblyDir: string): StackArtifact[] {
       const account = a.environment?.replace(/^aws:\/\//, '').split('/')[0];
       return {
         id: a.displayName ?? artifactId,
+        artifactId,
         stackName: a.properties!.stackName ?? artifactId,
         templateFile: path.join(assemblyDir, a.properties!.templateFile!),
         account: account && /^\d{12}$/.test(account) ? account : undefined,
