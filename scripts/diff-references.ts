@@ -75,6 +75,11 @@ export function findStaleReaders(stacks: readonly StackComparison[]): StaleReade
   return readers;
 }
 
+/**
+ * `cdk deploy` skips a stack whose template and tags match the deployed ones unless given `--force`
+ * (https://docs.aws.amazon.com/cdk/v2/guide/ref-cli-cmd-deploy.html), so a reader whose own template
+ * does not change needs it to resolve the new value.
+ */
 function adviceFor(
   via: ReadFunction,
   consumer: StackComparison,
