@@ -19,7 +19,7 @@ export const STATEFUL_TYPES: ReadonlyMap<string, string> = new Map([
   ['AWS::RDS::DBCluster', 'the database cluster and all its data'],
   [
     'AWS::RDS::DBInstance',
-    'a database instance (the cluster keeps the data; the database is down while it is replaced)',
+    'a database instance (the data is in the cluster; the database is unavailable until an instance is back)',
   ],
   ['AWS::S3::Bucket', 'a bucket and the objects in it'],
   ['AWS::Glue::Database', 'the Glue database every Athena table belongs to'],

@@ -124,6 +124,8 @@ describe('compareWithDeployed (CDK toolkit, mocked STS, SSM and CloudFormation)'
       AWS_SECRET_ACCESS_KEY: 'secret',
       AWS_REGION: 'us-east-1',
       AWS_EC2_METADATA_DISABLED: 'true',
+      // The toolkit caches account IDs by access key under CDK_HOME; a fresh one keeps runs independent.
+      CDK_HOME: path.join(work, 'cdk-home'),
     });
     delete process.env['AWS_PROFILE'];
   });

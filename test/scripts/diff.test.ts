@@ -106,7 +106,8 @@ app.synth();
       {
         cwd: repo,
         encoding: 'utf8',
-        env: { ...process.env, ...NO_AWS, ...env },
+        // CDK_HOME: the toolkit's caches go to the test repository, not the user's home.
+        env: { ...process.env, ...NO_AWS, CDK_HOME: path.join(repo, '.cdk-home'), ...env },
       },
     );
     const summary = fs.existsSync(json)
@@ -121,7 +122,10 @@ app.synth();
     git('config', 'user.email', 'dev@example.com');
     git('config', 'user.name', 'dev');
     fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(repo, 'node_modules'), 'dir');
-    fs.writeFileSync(path.join(repo, '.gitignore'), 'node_modules\ncdk.out\nsummary-*.json\nout-*\n');
+    fs.writeFileSync(
+      path.join(repo, '.gitignore'),
+      'node_modules\ncdk.out\nsummary-*.json\nout-*\n.cdk-home\n',
+    );
     fs.writeFileSync(
       path.join(repo, 'cdk.json'),
       JSON.stringify({
