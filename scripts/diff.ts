@@ -204,7 +204,8 @@ async function compareDeployed(repoRoot: string, options: DiffOptions): Promise<
     );
     process.stderr.write(`Reading the deployed stacks (${options.method})...\n`);
     return {
-      comparedWith: `the deployed stacks (${options.method === 'template' ? 'deployed templates' : `method ${options.method}`})`,
+      comparedWith:
+        options.method === 'template' ? 'the deployed stacks' : `the deployed stacks (${options.method})`,
       stacks: await compareWithDeployed(outdir, stacks, options.method),
     };
   });
