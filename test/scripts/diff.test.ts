@@ -8,7 +8,7 @@ import type { DiffSummary } from '../../scripts/diff-summary';
 
 const ROOT = path.join(import.meta.dirname, '..', '..');
 /** Each run synthesizes two apps; generous for a loaded two-core machine. */
-const E2E_TIMEOUT = 180_000;
+const E2E_TIMEOUT = 300_000;
 /** No AWS credentials and no instance metadata lookups: the tests run offline. */
 const NO_AWS = {
   AWS_ACCESS_KEY_ID: '',
