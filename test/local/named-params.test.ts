@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { toPositional } from '../../local/named-params';
+import { toPositional } from '../../local/data-api/named-params';
 
 describe('toPositional', () => {
   it('numbers named parameters in order of first use and reuses repeated names', () => {
