@@ -28,15 +28,8 @@ import { refuseForeignRequest } from './request-guard';
  * listed in `local/README.md`.
  */
 
-export {
-  LOCAL_CLUSTER_ARN,
-  LOCAL_DATABASE,
-  LOCAL_SECRET_ARN,
-  REQUEST_LIMIT_BYTES,
-  RESPONSE_LIMIT_BYTES,
-  TRANSACTION_IDLE_TIMEOUT_MS,
-  DataApiFault,
-};
+export * from './data-api/constants';
+export { DataApiFault };
 
 export interface DataApiServerOptions {
   /** The embedded database. Its session is shared with the Postgres wire endpoint, if any. */

@@ -13,6 +13,7 @@ import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { s3NotificationBody } from '../lambda/loader/messages';
 import { clientDataDir, findLocalEndpoint } from '../local/state';
+import { takeFlag } from './take-flag';
 
 const USAGE =
   'Usage: npm run backfill -- s3://<bucket>/<prefix> [--queue-url <loader queue url>] [--data-dir <dir>] [--dry-run]';
@@ -29,18 +30,10 @@ export function parseS3Url(text: string): { bucket: string; prefix: string } {
 
 async function main(argv: string[]): Promise<void> {
   const args = [...argv];
-  const take = (flag: string): string | undefined => {
-    const i = args.indexOf(flag);
-    if (i === -1) return undefined;
-    const value = args[i + 1];
-    if (!value || value.startsWith('--')) throw new Error(`${flag} needs a value. ${USAGE}`);
-    args.splice(i, 2);
-    return value;
-  };
   const dryRun = args.includes('--dry-run');
   if (dryRun) args.splice(args.indexOf('--dry-run'), 1);
-  let queueUrl = take('--queue-url');
-  const dataDir = take('--data-dir');
+  let queueUrl = takeFlag(args, '--queue-url', USAGE);
+  const dataDir = takeFlag(args, '--data-dir', USAGE);
   if (args.length !== 1) throw new Error(USAGE);
   const { bucket, prefix } = parseS3Url(args[0]);
 

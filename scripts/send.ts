@@ -12,6 +12,7 @@ import * as fs from 'node:fs/promises';
 import { datasetUrl } from '../lambda/generator/send-batches';
 import { posterFor } from '../lambda/generator/sigv4';
 import { clientDataDir, findLocalEndpoint, requireAnswer } from '../local/state';
+import { takeFlag } from './take-flag';
 
 const USAGE = 'Usage: npm run send -- <dataset> <file> [--url <ingest url>] [--data-dir <dir>]';
 
@@ -25,16 +26,8 @@ interface Report {
 
 async function main(argv: string[]): Promise<number> {
   const args = [...argv];
-  const take = (flag: string): string | undefined => {
-    const i = args.indexOf(flag);
-    if (i === -1) return undefined;
-    const value = args[i + 1];
-    if (!value || value.startsWith('--')) throw new Error(`${flag} needs a value. ${USAGE}`);
-    args.splice(i, 2);
-    return value;
-  };
-  let url = take('--url') ?? process.env.INGEST_URL;
-  const dataDir = take('--data-dir');
+  let url = takeFlag(args, '--url', USAGE) ?? process.env.INGEST_URL;
+  const dataDir = takeFlag(args, '--data-dir', USAGE);
   const [dataset, file, ...extra] = args;
   if (!dataset || !file || extra.length > 0 || dataset.startsWith('--')) throw new Error(USAGE);
   if (!url) url = await findLocalEndpoint(clientDataDir(dataDir), 'ingest');

@@ -7,6 +7,7 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localDatabase } from '../../local/data-api-server';
 import { startLocalPlatform, type LocalPlatform } from '../../local/start';
+import { FREE_PORTS } from '../support/local-platform';
 
 /**
  * The client commands (`npm run load`, `send`, `backfill`) against `npm start` on non-default
@@ -50,21 +51,7 @@ function run(script: string, args: string[], env: Record<string, string> = {}): 
 
 beforeAll(async () => {
   platform = await startLocalPlatform(
-    [
-      '--data-dir',
-      dataDir,
-      '--postgres-port',
-      '0',
-      '--data-api-port',
-      '0',
-      '--ingest-port',
-      '0',
-      '--dashboard-port',
-      '0',
-      '--athena-port',
-      '0',
-      '--no-generator',
-    ],
+    ['--data-dir', dataDir, '--no-generator', ...FREE_PORTS],
     () => undefined,
     {},
   );

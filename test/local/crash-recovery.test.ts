@@ -1,19 +1,15 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, describe, expect, it } from 'vitest';
-import {
-  LOCAL_CLUSTER_ARN,
-  LOCAL_DATABASE,
-  LOCAL_SECRET_ARN,
-  localDatabase,
-} from '../../local/data-api-server';
+import { localDatabase } from '../../local/data-api-server';
 import { LOCAL_LAKE_BUCKET, startLocalIngestion } from '../../local/ingestion';
 import { startS3Server } from '../../local/s3-server';
 import { startTestDatabase } from '../support/local-database';
+import { FREE_PORTS, spawnStart, testIngestionOptions, type RunningStart } from '../support/local-platform';
 
 /**
  * Nothing accepted is lost when the local platform dies: the queue between the S3 stand-in and the
@@ -21,7 +17,6 @@ import { startTestDatabase } from '../support/local-database';
  * does not list.
  */
 
-const repo = path.resolve(import.meta.dirname, '..', '..');
 const folders: string[] = [];
 const children: ChildProcess[] = [];
 function tempDir(name: string): string {
@@ -65,18 +60,7 @@ describe('on start, the local ingestion loads lake objects that were accepted bu
     await s3.close();
 
     const t = await startTestDatabase();
-    const local = await startLocalIngestion({
-      dataDir,
-      dataApi: {
-        endpoint: t.endpoint,
-        clusterArn: LOCAL_CLUSTER_ARN,
-        secretArn: LOCAL_SECRET_ARN,
-        database: LOCAL_DATABASE,
-      },
-      generator: false,
-      ingestPort: 0,
-      log: () => undefined,
-    });
+    const local = await startLocalIngestion(testIngestionOptions(t.endpoint, dataDir));
     try {
       await local.drain();
       const rows = await t.db.query<{ trade_id: string }>(
@@ -88,18 +72,7 @@ describe('on start, the local ingestion loads lake objects that were accepted bu
     }
 
     // A second start finds the object in loaded_objects and queues nothing.
-    const again = await startLocalIngestion({
-      dataDir,
-      dataApi: {
-        endpoint: t.endpoint,
-        clusterArn: LOCAL_CLUSTER_ARN,
-        secretArn: LOCAL_SECRET_ARN,
-        database: LOCAL_DATABASE,
-      },
-      generator: false,
-      ingestPort: 0,
-      log: () => undefined,
-    });
+    const again = await startLocalIngestion(testIngestionOptions(t.endpoint, dataDir));
     try {
       expect(again.recovered).toBe(0);
     } finally {
@@ -109,46 +82,11 @@ describe('on start, the local ingestion loads lake objects that were accepted bu
   });
 });
 
-interface Running {
-  readonly child: ChildProcess;
-  readonly lines: Map<string, string>;
-  readonly exited: Promise<void>;
-}
-
-/** The real `npm start` (tsx local/start.ts) on free ports; resolves once it prints `status: ready`. */
-function startPlatform(dataDir: string): Promise<Running> {
-  const child = spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      'local/start.ts',
-      '--data-dir',
-      dataDir,
-      '--no-generator',
-      ...['--postgres-port', '--data-api-port', '--ingest-port', '--dashboard-port', '--athena-port'].flatMap(
-        (flag) => [flag, '0'],
-      ),
-    ],
-    { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  children.push(child);
-  const lines = new Map<string, string>();
-  let out = '';
-  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
-  return new Promise((resolve, reject) => {
-    const onData = (chunk: Buffer) => {
-      out += chunk.toString();
-      for (const line of out.split('\n')) {
-        const m = /^([a-z][a-z -]*): (.+)$/.exec(line.trim());
-        if (m) lines.set(m[1], m[2]);
-      }
-      if (lines.get('status')?.startsWith('ready')) resolve({ child, lines, exited });
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    void exited.then(() => reject(new Error(`npm start exited before it was ready:\n${out}`)));
-  });
+/** The real `npm start` on free ports, the generator off. */
+async function startPlatform(dataDir: string): Promise<RunningStart> {
+  const running = await spawnStart(['--data-dir', dataDir, '--no-generator', ...FREE_PORTS]);
+  children.push(running.child);
+  return running;
 }
 
 /** A small deterministic generator, so a failing run can be repeated with its seed. */

@@ -3,10 +3,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LOCAL_CLUSTER_ARN, LOCAL_DATABASE, LOCAL_SECRET_ARN } from '../../local/data-api-server';
 import { startLocalIngestion, type LocalIngestion } from '../../local/ingestion';
 import { writePlatformState } from '../../local/state';
 import { startTestDatabase, type TestDatabase } from '../support/local-database';
+import { testIngestionOptions } from '../support/local-platform';
 
 let t: TestDatabase;
 let local: LocalIngestion;
@@ -33,19 +33,7 @@ function runCommand(
 
 beforeAll(async () => {
   t = await startTestDatabase();
-  local = await startLocalIngestion({
-    dataDir,
-    dataApi: {
-      endpoint: t.endpoint,
-      clusterArn: LOCAL_CLUSTER_ARN,
-      secretArn: LOCAL_SECRET_ARN,
-      database: LOCAL_DATABASE,
-    },
-    generator: false,
-    ingestPort: 0,
-    retryDelayMs: 10,
-    log: (line) => logs.push(line),
-  });
+  local = await startLocalIngestion(testIngestionOptions(t.endpoint, dataDir, (line) => logs.push(line)));
   // What `npm start` writes once its services are up.
   await writePlatformState(path.join(workDir, '.local-data'), {
     pid: process.pid,

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_CLUSTER_ARN, LOCAL_DATABASE, LOCAL_SECRET_ARN } from '../../local/data-api-server';
 import { startLocalIngestion, type LocalIngestion } from '../../local/ingestion';
 import { startTestDatabase, type TestDatabase } from '../support/local-database';
+import { testIngestionOptions } from '../support/local-platform';
 
 /**
  * Every local endpoint refuses what a web page could send it (a foreign Origin, a cross-site fetch,
@@ -20,19 +21,7 @@ const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'request-guard-'));
 
 beforeAll(async () => {
   t = await startTestDatabase();
-  local = await startLocalIngestion({
-    dataDir,
-    dataApi: {
-      endpoint: t.endpoint,
-      clusterArn: LOCAL_CLUSTER_ARN,
-      secretArn: LOCAL_SECRET_ARN,
-      database: LOCAL_DATABASE,
-    },
-    generator: false,
-    ingestPort: 0,
-    retryDelayMs: 10,
-    log: () => undefined,
-  });
+  local = await startLocalIngestion(testIngestionOptions(t.endpoint, dataDir));
 });
 afterAll(async () => {
   await local?.close();

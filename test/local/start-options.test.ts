@@ -5,6 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startLocalPlatform, type LocalPlatform } from '../../local/start';
+import { FREE_PORTS } from '../support/local-platform';
 
 /**
  * `npm start` robustness, in-process through the same start function: one flag table, every port
@@ -24,19 +25,7 @@ afterAll(() => {
 });
 
 /** Every port free (0), the generator off: nothing collides with another run. */
-const freePorts = [
-  '--postgres-port',
-  '0',
-  '--data-api-port',
-  '0',
-  '--ingest-port',
-  '0',
-  '--dashboard-port',
-  '0',
-  '--athena-port',
-  '0',
-  '--no-generator',
-];
+const freePorts = [...FREE_PORTS, '--no-generator'];
 
 function line(platform: LocalPlatform, name: string): string | undefined {
   return platform.lines.find((l) => l.startsWith(`${name}: `))?.slice(name.length + 2);
