@@ -142,7 +142,8 @@ describe('fault test: SIGKILL the real npm start while batches are sent and load
     try {
       // Loading happens by itself after the start; wait for it (bounded), then check every record.
       let loaded = new Map<string, number>();
-      for (let attempt = 0; attempt < 60; attempt++) {
+      const deadline = Date.now() + 60_000;
+      while (Date.now() < deadline) {
         const rows = await db.query<{ trade_id: string; n: number }>(
           "SELECT trade_id, count(*)::int AS n FROM trades WHERE symbol = 'CRASH' GROUP BY trade_id",
         );
