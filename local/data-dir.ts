@@ -16,6 +16,8 @@ interface Lock {
   readonly pid: number;
   /** When the locking process started (ms since the epoch); absent in locks of earlier versions. */
   readonly startedAt?: number;
+  /** Linux: the process's start time in clock ticks since boot (`/proc/<pid>/stat`), exact. */
+  readonly procStart?: string;
 }
 
 /** When this process started, by its own clock. */
@@ -48,6 +50,17 @@ function isAlive(pid: number): boolean {
   }
 }
 
+/** Linux: field 22 of `/proc/<pid>/stat` (start time in ticks since boot); undefined elsewhere. */
+function procStart(pid: number): string | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) may hold spaces and parentheses: fields 3.. follow its last ')'.
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
+  }
+}
+
 /** `ps` (POSIX) output for `pid`, or undefined where `ps` is missing (Windows) or fails. */
 function ps(pid: number, field: 'etime' | 'args'): string | undefined {
   const result = spawnSync('ps', ['-o', `${field}=`, '-p', String(pid)], { encoding: 'utf8', timeout: 5000 });
@@ -62,15 +75,28 @@ function elapsedSeconds(pid: number): number | undefined {
   return ((days * 24 + hours) * 60 + minutes) * 60 + seconds;
 }
 
+/** The command line of `pid` (Linux `/proc`, else `ps`), undefined when it cannot be read. */
+function commandLine(pid: number): string | undefined {
+  try {
+    return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+  } catch {
+    return ps(pid, 'args');
+  }
+}
+
 /**
  * Whether the lock's process is still the `npm start` that wrote it. A process id alone is not
- * enough: after a crash or a reboot the id may belong to any program. Where `ps` cannot tell, the
- * lock is assumed live (and the message says how to remove it).
+ * enough: after a crash or a reboot the id may belong to any program. Linux compares the exact
+ * start time from `/proc`; elsewhere `ps` gives it to the second. Where neither can tell, the lock
+ * is assumed live (and the message says how to remove it).
  */
 function lockIsLive(lock: Lock): boolean {
   if (!isAlive(lock.pid)) return false;
+  const now = procStart(lock.pid);
+  if (lock.procStart !== undefined && now !== undefined) return lock.procStart === now;
   if (lock.startedAt === undefined) {
-    const args = ps(lock.pid, 'args');
+    // A lock of an earlier version holds only the process id: is that process an npm start?
+    const args = commandLine(lock.pid);
     return args === undefined || /local[/\\]start/.test(args);
   }
   if (lock.pid === process.pid) return Math.abs(ownStart() - lock.startedAt) < 5000;
@@ -109,7 +135,11 @@ export function prepareDataDir(dataDir: string, reset: boolean): () => void {
     path.join(dataDir, MARKER),
     'Data folder of `npm start` (cdk-analytics-platform). Safe to delete.\n',
   );
-  const own: Lock = { pid: process.pid, startedAt: Math.round(ownStart()) };
+  const own: Lock = {
+    pid: process.pid,
+    startedAt: Math.round(ownStart()),
+    procStart: procStart(process.pid),
+  };
   const ownText = JSON.stringify(own);
   fs.writeFileSync(lockFile, ownText);
   return () => {

@@ -100,7 +100,8 @@ describe('npm start state', () => {
     const sleeper = spawn('sleep', ['60'], { stdio: 'ignore' });
     children.push(sleeper);
     for (const lock of [
-      JSON.stringify({ pid: sleeper.pid, startedAt: Date.now() - 3_600_000 }),
+      JSON.stringify({ pid: sleeper.pid, startedAt: Date.now() - 3_600_000, procStart: '1' }),
+      JSON.stringify({ pid: sleeper.pid, startedAt: Date.now() - 3_600_000 }), // where /proc is not there
       String(sleeper.pid), // the lock format of earlier versions: a bare process id
     ]) {
       const dataDir = tempDir();
