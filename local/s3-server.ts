@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import * as http from 'node:http';
+import { pipeline } from 'node:stream/promises';
 import { BodyTooLargeError, closeServer, listen, readBody } from './http';
 import { refuseForeignRequest } from './request-guard';
 import { decodeAwsChunked, isAwsChunked } from './s3/aws-chunked';
@@ -244,7 +245,8 @@ export async function startS3Server(options: S3ServerOptions): Promise<S3Server>
       } else {
         res.writeHead(200, objectHeaders(meta));
       }
-      store.read(bucket, key, range).pipe(res);
+      // A file removed while it is sent ends the response early, as a reset connection.
+      await pipeline(store.read(bucket, key, range), res).catch(() => res.destroy());
       return;
     }
     if (method === 'DELETE') {
@@ -260,8 +262,18 @@ export async function startS3Server(options: S3ServerOptions): Promise<S3Server>
     if (refusal) throw new S3Error(refusal.status, 'AccessDenied', refusal.message);
     const url = new URL(req.url ?? '/', 'http://localhost');
     const [bucketPart, ...keyParts] = url.pathname.slice(1).split('/');
-    const bucket = decodeURIComponent(bucketPart ?? '');
-    const key = keyParts.map(decodeURIComponent).join('/');
+    let bucket: string;
+    let key: string;
+    try {
+      bucket = decodeURIComponent(bucketPart ?? '');
+      key = keyParts.map(decodeURIComponent).join('/');
+    } catch {
+      throw new S3Error(
+        400,
+        'InvalidURI',
+        `Couldn't parse the specified URI: ${url.pathname.slice(0, 200)}.`,
+      );
+    }
     if (!bucket) {
       if (req.method !== 'GET')
         throw new S3Error(400, 'InvalidRequest', 'Path-style requests only: /<bucket>/<key>.');

@@ -144,6 +144,12 @@ describe('ListObjectsV2 as `aws s3 ls` and `aws s3 sync` send it', () => {
     expect(first.LastModified).toBeInstanceOf(Date);
   });
 
+  it('refuses a malformed percent-encoding in the path with InvalidURI', async () => {
+    const response = await fetch(`${server.url}/${BUCKET}/raw/%E0%A4%A`);
+    expect(response.status).toBe(400);
+    expect(await response.text()).toContain('<Code>InvalidURI</Code>');
+  });
+
   it('refuses a max-keys that is not a number with InvalidArgument', async () => {
     const response = await fetch(`${server.url}/${BUCKET}?list-type=2&max-keys=lots`);
     expect(response.status).toBe(400);
