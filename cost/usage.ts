@@ -26,6 +26,8 @@ export interface MonthlyUsage {
   readonly lakeObjects: number;
   /** Bytes added to the lake (gzip NDJSON). */
   readonly lakeBytes: number;
+  /** Lake objects large enough for the lifecycle rule to move them to Intelligent-Tiering (over 128 KB). */
+  readonly lakeObjectsTiered: number;
   /** Access log objects delivered to the log bucket (your buckets' and the platform's own). */
   readonly accessLogObjects: number;
   readonly accessLogLines: number;
@@ -49,6 +51,13 @@ export interface MonthlyUsage {
   /** Aurora awake time, with its reasoning. */
   readonly awake: AwakeEstimate;
 }
+
+/**
+ * A lifecycle rule moves an object from S3 Standard to Intelligent-Tiering only when it is larger
+ * than 128 KB; smaller objects stay where they are and cost no transition request
+ * (https://repost.aws/knowledge-center/s3-lifecycle-rule-intelligent-tiering).
+ */
+export const INTELLIGENT_TIERING_MIN_OBJECT_BYTES = 128 * 1024;
 
 /** Statements the loader runs per object besides its INSERTs (already-loaded check, bookkeeping). */
 export const LOADER_BOOKKEEPING_STATEMENTS = 2;
@@ -137,6 +146,13 @@ export function monthlyUsage(facts: DeploymentFacts, profile: UsageProfile): Mon
   const lakeBytes =
     generatorEvents * eventSize(generator?.recordsPerDataset ?? 1).gzipBytes +
     producerEvents * eventSize(profile.eventsPerRequest).gzipBytes;
+  const tiered = (objects: number, eventsPerObject: number) =>
+    eventsPerObject * eventSize(eventsPerObject).gzipBytes > INTELLIGENT_TIERING_MIN_OBJECT_BYTES
+      ? objects
+      : 0;
+  const lakeObjectsTiered =
+    tiered(generatorRequests, generator?.recordsPerDataset ?? 1) +
+    tiered(producerRequests, profile.eventsPerRequest);
   const accessLogObjects = accessLogDeliveriesPerDay(facts, profile) * DAYS_PER_MONTH;
   const accessLogLines = profile.accessLogLinesPerDay * DAYS_PER_MONTH;
   const loaderObjects = ingestRequests + accessLogObjects;
@@ -163,6 +179,7 @@ export function monthlyUsage(facts: DeploymentFacts, profile: UsageProfile): Mon
     ingestEvents,
     lakeObjects: ingestRequests,
     lakeBytes,
+    lakeObjectsTiered,
     accessLogObjects,
     accessLogLines,
     loaderObjects,

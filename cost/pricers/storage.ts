@@ -38,9 +38,10 @@ export function priceBucket(bucket: Located, ctx: PricingContext): CostLine[] {
       line(
         bucket,
         'lifecycle transitions',
-        (u) => u.lakeObjects * (p.usd('s3.transitionToIntelligentTieringPer1000') / 1000),
+        (u) => u.lakeObjectsTiered * (p.usd('s3.transitionToIntelligentTieringPer1000') / 1000),
         ctx,
-        'Every raw object moves to Intelligent-Tiering after 90 days: one transition request per object (steady state).',
+        'Raw objects over 128 KB move to Intelligent-Tiering after 90 days, one transition request each (steady state); ' +
+          `smaller ones stay in S3 Standard: ${count(ctx.typical.lakeObjectsTiered)} of ${count(ctx.typical.lakeObjects)} typical.`,
       ),
     ];
   }

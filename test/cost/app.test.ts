@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { eventSize } from '../../cost/measured';
 import { estimateCost, type CostEstimate } from '../../cost/model';
+import { TYPICAL_PROFILE } from '../../cost/profile';
 import { readAssembly, type StackTemplate } from '../../cost/templates';
 import { BENCH } from '../../cost/throughput';
 import { synthApp, type SynthResult } from '../support/synth';
@@ -74,7 +75,7 @@ function generatorIdleByHand(): number {
     objects * 2 * (price('sqs.standardRequestsPerMillion') / 1e6) + // send and delete
     ((records * size.gzipBytes) / GB) * price('s3.standardGbMonth') +
     requests * (price('s3.putPer1000') / 1000 + price('s3.getPer1000') / 1000) +
-    requests * (price('s3.transitionToIntelligentTieringPer1000') / 1000) +
+    // no lifecycle transitions: a 100-event object is far under the 128 KB Intelligent-Tiering minimum
     deliveries * (price('s3.getPer1000') / 1000) +
     ((records * size.jsonBytes) / GB) * price('aurora.storageGbMonth') +
     ((records * size.jsonBytes) / 4096 / 1e6) * price('aurora.ioPerMillion') +
@@ -136,6 +137,21 @@ describe('the default deployment', () => {
     expect(on.awake.idle.reasoning.join('\n')).toContain('5 < 10, so it never pauses');
     const aurora = on.lines.find((l) => l.item === 'ACU-hours while awake')!;
     expect(aurora.idleMonthlyUsd).toBeCloseTo(HOURS * 0.5 * price('aurora.acuHour'), 10); // $43.80
+  });
+
+  test('lifecycle transitions are charged only for lake objects over 128 KB', () => {
+    const transitions = (eventsPerRequest: number) =>
+      estimateCost(defaults.outdir, {
+        profile: { ...TYPICAL_PROFILE, eventsPerDay: 1e6, eventsPerRequest },
+      }).lines.find((l) => l.item === 'lifecycle transitions')!.typicalMonthlyUsd;
+    expect(500 * eventSize(500).gzipBytes).toBeLessThan(128 * 1024);
+    expect(transitions(500)).toBe(0); // about 17 KB each: they stay in S3 Standard
+    expect(10_000 * eventSize(10_000).gzipBytes).toBeGreaterThan(128 * 1024);
+    const objects = (1e6 / 10_000) * DAYS;
+    expect(transitions(10_000)).toBeCloseTo(
+      objects * (price('s3.transitionToIntelligentTieringPer1000') / 1000),
+      10,
+    );
   });
 
   test('with the generator, WAF and a public database: the figure by hand, to the cent', () => {
