@@ -238,3 +238,42 @@ describe('npm run cost', () => {
     expect(region.stderr).toContain('No prices for Region "eu-central-2"');
   });
 });
+
+describe('npm run simulate', () => {
+  const run = (...args: string[]) =>
+    spawnSync(
+      process.execPath,
+      ['--import', 'tsx', resolve(import.meta.dirname, '../../scripts/simulate.ts'), ...args],
+      { encoding: 'utf8', cwd: resolve(import.meta.dirname, '../..') },
+    );
+
+  test('names the first component to saturate on the default templates, and the setting that moves it', () => {
+    const result = run(defaults.outdir, '--events-per-second', '100000', '--json');
+    expect(result.status, result.stderr).toBe(0);
+    const json = JSON.parse(result.stdout) as {
+      saturated: boolean;
+      bottleneck: { name: string; setting: string };
+      acuNeeded: number;
+      monthlyCostUsd: number;
+      idleMonthlyUsd: number;
+    };
+    expect(json.saturated).toBe(true);
+    expect(json.bottleneck.name).toBe('loader');
+    expect(json.bottleneck.setting).toContain('maxConcurrency');
+    // 100,000 rows/s ÷ (18,760 rows/s per vCPU ÷ 4 ACU per vCPU)
+    expect(json.acuNeeded).toBeCloseTo(100_000 / (BENCH.loaderRowsPerSecondByBatch[1000]! / 4), 10);
+    expect(json.idleMonthlyUsd).toBeGreaterThan(0);
+    expect(json.monthlyCostUsd).toBeGreaterThan(json.idleMonthlyUsd);
+  }, 300_000);
+
+  test('prints the table and says when nothing saturates; refuses a rate that is not a number', () => {
+    const result = run(defaults.outdir, '--events-per-second', '10');
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/Component\s+Demand\s+Capacity\s+Utilisation/);
+    expect(result.stdout).toContain('No throughput saturates; the most loaded is loader');
+    expect(result.stdout).toMatch(/Monthly cost at this rate \(cost model, us-east-1\): \$\d/);
+    const bad = run(defaults.outdir, '--events-per-second', 'lots');
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toContain('--events-per-second "lots" must be a number of at least 0.');
+  }, 300_000);
+});
