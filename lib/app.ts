@@ -1,5 +1,6 @@
 import { type App, Tags } from 'aws-cdk-lib';
 import { loadConfig, type AppConfig } from './config';
+import { warnOfCostTraps } from './cost-warnings';
 import { AnalyticsStack } from './stacks/analytics-stack';
 import { DashboardRepositoryStack, DashboardStack } from './stacks/dashboard-stack';
 import { DatabaseStack } from './stacks/database-stack';
@@ -67,5 +68,6 @@ export function buildApp(app: App): PlatformStacks {
     logBucket: storage.logBucket,
   });
 
+  warnOfCostTraps(app);
   return { config, guardrails, storage, database, analytics, ingestion, dashboardRepository, dashboard };
 }

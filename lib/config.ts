@@ -48,7 +48,8 @@ export const DEFAULTS = {
   databaseAutoPauseMinutes: 10,
   logRetentionDays: 30,
   athenaScanLimitMb: 1024,
-  generatorEnabled: true,
+  // Off on AWS: every run wakes Aurora, which then never pauses (docs/cost.md). `npm start` runs it locally.
+  generatorEnabled: false,
   generatorRate: 'rate(5 minutes)',
   accessLogsKeepAllOperations: false,
   dashboardAllowedCidrs: [] as string[],

@@ -25,7 +25,7 @@ describe('defaults', () => {
       databaseAutoPauseMinutes: 10,
       logRetentionDays: 30,
       athenaScanLimitMb: 1024,
-      generatorEnabled: true,
+      generatorEnabled: false,
       generatorRate: 'rate(5 minutes)',
       accessLogsKeepAllOperations: false,
       dashboardAllowedCidrs: [],
