@@ -1,5 +1,6 @@
 import { gzipSync } from 'node:zlib';
-import { CHART_NAMES } from '../dashboard-app/src/queries';
+import { DEFAULT_REFRESH_SECONDS } from '../dashboard-app/src/config';
+import { CHART_NAMES } from '../dashboard-app/src/contract';
 import { GENERATORS } from '../lambda/generator/generators';
 import { Random } from '../lambda/generator/random';
 import { DEFAULT_BATCH_SIZE } from '../lambda/loader/load-object';
@@ -21,7 +22,7 @@ export const QUERIES_PER_REFRESH = CHART_NAMES.length;
 export const LOADER_ROWS_PER_STATEMENT = DEFAULT_BATCH_SIZE;
 
 /** Seconds between dashboard refreshes while a page is open (the dashboard's default). */
-export const DASHBOARD_REFRESH_SECONDS = 5;
+export const DASHBOARD_REFRESH_SECONDS = DEFAULT_REFRESH_SECONDS;
 
 export interface EventSize {
   /** Average bytes of one event as canonical NDJSON (about its size as a Postgres row with indexes). */
