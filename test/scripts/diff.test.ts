@@ -177,7 +177,10 @@ app.synth();
       expect(result.stdout).toContain('DESTRUCTIVE CHANGES (1)');
       // The cost model prices both sides: the new stack's KMS key adds $1.00 a month, idle and typical.
       expect(result.summary!.cost!.stacks).toEqual([
-        expect.objectContaining({ stack: 'demo-extra', after: { idleUsd: 1, typicalUsd: expect.any(Number) } }),
+        expect.objectContaining({
+          stack: 'demo-extra',
+          after: { idleUsd: 1, typicalUsd: expect.any(Number) },
+        }),
       ]);
       expect(result.summary!.cost!.after.idleUsd - result.summary!.cost!.before.idleUsd).toBeCloseTo(1, 2);
       expect(result.stdout).toMatch(/Monthly cost \(idle \/ typical\): .* \(\+\$1\.00 idle/);
