@@ -4,6 +4,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import { Construct } from 'constructs';
+import { ESBUILD_NODE_TARGET, LAMBDA_NODE_RUNTIME } from '../node-runtime';
 
 /** The repository root, from which function entry points are resolved. */
 export const REPO_ROOT = path.resolve(import.meta.dirname, '..', '..');
@@ -23,6 +24,12 @@ export interface AppFunctionProps {
   readonly environment?: Record<string, string>;
   /** @default none (unreserved) */
   readonly reservedConcurrentExecutions?: number;
+  /**
+   * Files or folders copied into the asset next to the bundle, as [source relative to the repository
+   * root, destination relative to the bundle], e.g. the static files a handler serves.
+   * @default the bundle alone
+   */
+  readonly copyFiles?: ReadonlyArray<readonly [string, string]>;
 }
 
 /** Upper bounds every function stays within, so no function can run or cost without limit. */
@@ -30,8 +37,8 @@ export const MAX_TIMEOUT = Duration.minutes(15);
 export const MAX_MEMORY_MB = 3008;
 
 /**
- * A Node.js function with the defaults every function of the platform shares: the current Node.js
- * runtime (24) on arm64, an esbuild bundle (minified, tree-shaken, ESM, source maps), a log group
+ * A Node.js function with the defaults every function of the platform shares: the platform's Node.js
+ * runtime (lib/node-runtime.ts) on arm64, an esbuild bundle (minified, tree-shaken, ESM, source maps), a log group
  * with a retention that is kept on delete policy-free, and a bounded timeout and memory size.
  */
 export class AppFunction extends nodejs.NodejsFunction {
@@ -54,7 +61,7 @@ export class AppFunction extends nodejs.NodejsFunction {
       projectRoot: REPO_ROOT,
       depsLockFilePath: path.join(REPO_ROOT, 'package-lock.json'),
       description: props.description,
-      runtime: lambda.Runtime.NODEJS_24_X,
+      runtime: LAMBDA_NODE_RUNTIME,
       architecture: lambda.Architecture.ARM_64,
       timeout,
       memorySize,
@@ -65,15 +72,31 @@ export class AppFunction extends nodejs.NodejsFunction {
         minify: true,
         sourceMap: true,
         sourcesContent: false,
-        target: 'node22',
+        target: ESBUILD_NODE_TARGET,
         format: nodejs.OutputFormat.ESM,
         // ESM bundles need a require shim for CommonJS dependencies that call require().
         banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
         mainFields: ['module', 'main'],
-        // The Node.js 22 runtime ships AWS SDK v3, but bundling it pins the version we test with.
+        // The Lambda runtime ships AWS SDK v3, but bundling it pins the version we test with.
         externalModules: [],
         forceDockerBundling: false,
+        commandHooks: props.copyFiles?.length ? copyCommands(props.copyFiles) : undefined,
       },
     });
   }
+}
+
+/** Shell commands (run by local bundling, no Docker) that copy files into the asset folder. */
+function copyCommands(files: ReadonlyArray<readonly [string, string]>): nodejs.ICommandHooks {
+  const quote = (p: string) => `'${p.replace(/'/g, `'\\''`)}'`;
+  return {
+    beforeBundling: () => [],
+    beforeInstall: () => [],
+    afterBundling: (inputDir, outputDir) =>
+      files.map(
+        ([from, to]) =>
+          `mkdir -p ${quote(path.dirname(path.join(outputDir, to)))} && ` +
+          `cp -R ${quote(path.join(inputDir, from))} ${quote(path.join(outputDir, to))}`,
+      ),
+  };
 }
