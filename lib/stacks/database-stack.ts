@@ -162,8 +162,15 @@ export class DatabaseStack extends Stack {
       const publicReason =
         'allowedCidrs asks for direct Postgres access from named networks, which needs a public endpoint; ' +
         'the security group admits port 5432 from exactly those networks (never 0.0.0.0/0 or ::/0), and TLS is required.';
-      Validations.of(this.cluster).acknowledge({ id: 'CloudFormation-Validate::W9011', reason: publicReason });
-      acknowledgeControlTower(this.cluster.node.findChild('Writer'), ['rds_instance_public_access_check'], publicReason);
+      Validations.of(this.cluster).acknowledge({
+        id: 'CloudFormation-Validate::W9011',
+        reason: publicReason,
+      });
+      acknowledgeControlTower(
+        this.cluster.node.findChild('Writer'),
+        ['rds_instance_public_access_check'],
+        publicReason,
+      );
     }
     // A publicly accessible instance can only be created once the VPC has its internet gateway.
     if (gatewayAttachment) this.cluster.node.addDependency(gatewayAttachment);
