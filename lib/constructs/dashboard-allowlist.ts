@@ -1,3 +1,4 @@
+import { Token } from 'aws-cdk-lib';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 import { checkCidr, isIpv6Cidr } from '../cidr';
@@ -36,11 +37,15 @@ export class DashboardAllowlist extends Construct {
       );
     }
     for (const cidr of props.allowedCidrs) {
+      if (Token.isUnresolved(cidr)) continue;
       const problem = checkCidr(cidr);
       if (problem) throw new Error(`${id}: dashboardAllowedCidrs contains "${cidr}": ${problem}`);
     }
     const loginLimit = props.loginRequestsPer5Minutes ?? 100;
-    if (!Number.isInteger(loginLimit) || loginLimit < 10 || loginLimit > 2_000_000_000) {
+    if (
+      !Token.isUnresolved(loginLimit) &&
+      (!Number.isInteger(loginLimit) || loginLimit < 10 || loginLimit > 2_000_000_000)
+    ) {
       throw new Error(
         `${id}: loginRequestsPer5Minutes ${loginLimit} must be a whole number of at least 10 (AWS WAF's lowest rate limit).`,
       );

@@ -36,11 +36,11 @@ export interface DashboardDataProps {
  */
 export const CLIENT_ADDRESS = {
   /** App Runner appends the client's address to X-Forwarded-For. */
-  appRunner: 'x-forwarded-for',
+  appRunner: 'x-forwarded-for-rightmost',
   /** The adapter sets the socket address from `requestContext.http.sourceIp`, which a client cannot forge. */
   lambda: 'socket',
   /** An Application Load Balancer appends the client's address to X-Forwarded-For. */
-  loadBalancer: 'x-forwarded-for',
+  loadBalancer: 'x-forwarded-for-rightmost',
 } as const;
 
 /**

@@ -281,7 +281,7 @@ describe('Dashboard stack', () => {
         ImageRepository: {
           ImageConfiguration: {
             RuntimeEnvironmentVariables: Match.arrayWith([
-              { Name: 'DASHBOARD_CLIENT_ADDRESS', Value: 'x-forwarded-for' },
+              { Name: 'DASHBOARD_CLIENT_ADDRESS', Value: 'x-forwarded-for-rightmost' },
               { Name: 'DASHBOARD_TRUST_PROXY', Value: 'true' },
             ]),
           },
@@ -453,7 +453,7 @@ describe('Dashboard on ECS Express Mode (dashboardHosting=ecs-express)', () => {
         ContainerPort: 8080,
         Environment: Match.arrayWith([
           Match.objectLike({ Name: 'DASHBOARD_PASSWORD_SECRET_ARN' }),
-          { Name: 'DASHBOARD_CLIENT_ADDRESS', Value: 'x-forwarded-for' },
+          { Name: 'DASHBOARD_CLIENT_ADDRESS', Value: 'x-forwarded-for-rightmost' },
           { Name: 'DASHBOARD_TRUST_PROXY', Value: 'true' },
         ]),
         AwsLogsConfiguration: Match.objectLike({ LogStreamPrefix: 'dashboard' }),
