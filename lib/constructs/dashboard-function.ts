@@ -53,7 +53,7 @@ export class DashboardFunction extends Construct {
   public readonly function: AppFunction;
   public readonly functionUrl: lambda.FunctionUrl;
   public readonly passwordSecret: secretsmanager.Secret;
-  /** `https://...`: the Function URL, without its trailing slash. */
+  /** `https://<url-id>.lambda-url.<region>.on.aws/`: the Function URL. */
   public readonly url: string;
 
   constructor(scope: Construct, id: string, props: DashboardFunctionProps) {
