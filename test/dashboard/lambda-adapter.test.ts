@@ -69,7 +69,7 @@ describe('Function URL adapter: request and response', () => {
         method: 'post',
         rawPath: '/api/charts',
         rawQueryString: 'dataset=usage&measure=a%20b',
-        headers: { host: HOST, 'content-type': 'application/json', 'x-forwarded-for-rightmost': '10.9.9.9' },
+        headers: { host: HOST, 'content-type': 'application/json', 'x-forwarded-for': '10.9.9.9' },
         cookies: ['dashboard_session=abc', 'other=1'],
         body: Buffer.from('{"password":"p"}').toString('base64'),
         isBase64Encoded: true,
@@ -86,7 +86,7 @@ describe('Function URL adapter: request and response', () => {
       host: HOST,
       'content-type': 'application/json',
       cookie: 'dashboard_session=abc; other=1',
-      'x-forwarded-for-rightmost': '10.9.9.9',
+      'x-forwarded-for': '10.9.9.9',
     });
   });
 
@@ -232,7 +232,7 @@ describe('Function URL adapter: dashboardAllowedCidrs on the source IP', () => {
       log: (message, fields) => logged.push({ message, ...fields }),
     });
     const refused = await handle(
-      event({ sourceIp: '198.51.100.7', headers: { host: HOST, 'x-forwarded-for-rightmost': '203.0.113.5' } }),
+      event({ sourceIp: '198.51.100.7', headers: { host: HOST, 'x-forwarded-for': '203.0.113.5' } }),
     );
     expect(refused.statusCode).toBe(403);
     expect(builds).toBe(0);
@@ -290,7 +290,7 @@ describe('Function URL adapter over the real dashboard handler (local Postgres)'
           host: HOST,
           origin: `https://${HOST}`,
           'content-type': 'application/x-www-form-urlencoded',
-          ...(forwardedFor ? { 'x-forwarded-for-rightmost': forwardedFor } : {}),
+          ...(forwardedFor ? { 'x-forwarded-for': forwardedFor } : {}),
         },
         body: `password=${encodeURIComponent(password)}`,
       }),

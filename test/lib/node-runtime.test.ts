@@ -26,7 +26,7 @@ describe('one Node.js version, stated once', () => {
     expect(ESBUILD_NODE_TARGET).toBe(`node${NODE_MAJOR}`);
   });
 
-  test('every function of the app runs on that version', () => {
+  test('every function of the app runs on that version', { timeout: 300_000 }, () => {
     const functions = allResources(synthApp({}, { nag: false })).filter(
       ([, , r]) => r.Type === 'AWS::Lambda::Function',
     );
