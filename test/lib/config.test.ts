@@ -30,6 +30,7 @@ describe('defaults', () => {
       accessLogsKeepAllOperations: false,
       dashboardAllowedCidrs: [],
       dashboardMaxInstances: 2,
+      dashboardHosting: 'app-runner',
     });
   });
 
