@@ -1,3 +1,4 @@
+import { unstorableText } from './storable-text';
 import type { Column, ColumnType, Dataset } from './types';
 
 /**
@@ -44,8 +45,6 @@ const TIMESTAMP =
   /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?(Z|z|[+-]\d{2}(?::?\d{2})?)$/;
 const DECIMAL = /^[+-]?(\d+(\.\d*)?|\.\d+)$/;
 const INTEGER_TEXT = /^[+-]?\d+$/;
-// A high surrogate not followed by a low one, or a low one not preceded by a high one.
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /**
  * The deepest nesting of arrays and objects accepted in a record. Records are flat and `json`
@@ -87,15 +86,6 @@ export function jsonDepth(value: unknown): number {
     }
   }
   return deepest;
-}
-
-/** Why Postgres could not store this string, or undefined when it can. */
-function unstorableText(text: string): string | undefined {
-  if (text.includes('\u0000')) return 'contains a NUL character (\\u0000), which Postgres text cannot store';
-  if (LONE_SURROGATE.test(text)) {
-    return 'contains a lone UTF-16 surrogate (an unpaired \\ud800-\\udfff escape), which is not valid Unicode and Postgres cannot store';
-  }
-  return undefined;
 }
 
 /** Why Postgres could not store this JSON value, or undefined when it can. Iterative, like `jsonDepth`. */
