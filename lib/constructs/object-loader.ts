@@ -13,7 +13,11 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { AppFunction } from './app-function';
-import { ACCESS_LOGS_PREFIX_ENV, KEEP_ALL_OPERATIONS_ENV } from '../../lambda/loader/contract';
+import {
+  ACCESS_LOGS_PREFIX_ENV,
+  KEEP_ALL_OPERATIONS_ENV,
+  MAX_RECEIVE_COUNT_ENV,
+} from '../../lambda/loader/contract';
 import { acknowledgeFunctionFindings } from './function-findings';
 
 export interface ObjectLoaderProps {
@@ -28,7 +32,7 @@ export interface ObjectLoaderProps {
   /** The database credentials secret the Data API uses. */
   readonly secret: secretsmanager.ISecret;
   readonly databaseName: string;
-  /** Topic the dead-letter and backlog alarms notify. */
+  /** Topic the dead-letter, backlog and function error alarms notify. */
   readonly alertsTopic: sns.ITopic;
   readonly logRetentionDays: logs.RetentionDays;
   /** Load every S3 access log record, not only GET object and invalid requests. @default false */
@@ -112,6 +116,7 @@ export class ObjectLoader extends Construct {
       logRetentionDays: props.logRetentionDays,
       timeout,
       memorySize: 512,
+      alarmTopic: props.alertsTopic,
       environment: {
         LAKE_BUCKET: props.lakeBucket.bucketName,
         LOG_BUCKET: props.logBucket.bucketName,
@@ -120,6 +125,8 @@ export class ObjectLoader extends Construct {
         DB_SECRET_ARN: props.secret.secretArn,
         DB_NAME: props.databaseName,
         [KEEP_ALL_OPERATIONS_ENV]: String(props.keepAllAccessLogOperations ?? false),
+        // The last failed delivery of a message is logged as its move to the dead-letter queue.
+        [MAX_RECEIVE_COUNT_ENV]: String(maxReceiveCount),
       },
     });
     this.function.addEventSource(

@@ -241,3 +241,47 @@ describe('a resuming database', () => {
     expect(await count(db, 'usage')).toBe(before + 30);
   });
 });
+
+describe('failed objects leave one structured log line each', () => {
+  function capture() {
+    const lines: Record<string, unknown>[] = [];
+    const record = (line: unknown) =>
+      lines.push((typeof line === 'string' ? JSON.parse(line) : line) as Record<string, unknown>);
+    return { lines, log: { info: () => undefined, warn: record, error: record } };
+  }
+
+  it('names the dataset and object key of an object that fails, and its move to the dead-letter queue on the last delivery', async () => {
+    const key = 'raw/usage/dt=2024-01-01/corrupt.ndjson.gz';
+    bucket.objects.set(
+      `lake/${key}`,
+      Buffer.concat([gzipSync('x'.repeat(5000)).subarray(0, 30), Buffer.from('junk')]),
+    );
+    const message = (receiveCount: string) => ({
+      messageId: `m${receiveCount}`,
+      body: s3NotificationBody({ bucket: 'lake', key }),
+      attributes: { ApproximateReceiveCount: receiveCount },
+    });
+    const first = capture();
+    await processMessages(deps, [message('1')], first.log, { maxReceiveCount: 5 });
+    expect(first.lines).toEqual([
+      expect.objectContaining({
+        message: 'object failed',
+        dataset: 'usage',
+        bucket: 'lake',
+        key,
+        receiveCount: 1,
+      }),
+    ]);
+    const last = capture();
+    await processMessages(deps, [message('5')], last.log, { maxReceiveCount: 5 });
+    expect(last.lines).toEqual([
+      expect.objectContaining({
+        message: 'object moved to the dead-letter queue',
+        dataset: 'usage',
+        bucket: 'lake',
+        key,
+        receiveCount: 5,
+      }),
+    ]);
+  });
+});
