@@ -36,7 +36,11 @@ export class IngestionStack extends Stack {
     const { config } = props;
     const logRetentionDays = config.logRetentionDays;
 
-    this.ingest = new IngestEndpoint(this, 'Ingest', { lakeBucket: props.lakeBucket, logRetentionDays });
+    this.ingest = new IngestEndpoint(this, 'Ingest', {
+      lakeBucket: props.lakeBucket,
+      logRetentionDays,
+      alertsTopic: props.alertsTopic,
+    });
     this.loader = new ObjectLoader(this, 'Loader', {
       lakeBucket: props.lakeBucket,
       logBucket: props.logBucket,
@@ -53,6 +57,7 @@ export class IngestionStack extends Stack {
       enabled: config.generatorEnabled,
       scheduleExpression: config.generatorRate,
       logRetentionDays,
+      alertsTopic: props.alertsTopic,
     });
 
     acknowledgeControlTower(
