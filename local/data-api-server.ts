@@ -100,9 +100,11 @@ export async function startDataApiServer(options: DataApiServerOptions): Promise
   await pg.waitReady;
   await owner.acquire('setup');
   let typeInfo: Map<number, TypeInfo>;
+  let sessionUser: string;
   try {
     await pg.exec("SET TIME ZONE 'UTC'");
     typeInfo = await loadTypeInfo(pg);
+    sessionUser = (await pg.query<{ name: string }>('SELECT session_user AS name')).rows[0]!.name;
   } finally {
     owner.release('setup');
   }
@@ -111,6 +113,7 @@ export async function startDataApiServer(options: DataApiServerOptions): Promise
     owner,
     typeInfo,
     options.transactionTimeoutMs ?? TRANSACTION_IDLE_TIMEOUT_MS,
+    sessionUser,
   );
 
   const server = http.createServer((req, res) => {
@@ -176,15 +179,20 @@ export function localDataApiClient(endpoint: string): RDSDataClient {
   });
 }
 
-/** The platform's `Database` layer over the real SDK client, pointed at a local endpoint. */
+/**
+ * The platform's `Database` layer over the real SDK client, pointed at a local endpoint, signed in
+ * with `secretArn`: the master secret by default, `LOCAL_DASHBOARD_SECRET_ARN` or
+ * `LOCAL_LOADER_SECRET_ARN` for a service's database role.
+ */
 export function localDatabase(
   endpoint: string,
   retry?: RetryOptions,
+  secretArn: string = LOCAL_SECRET_ARN,
 ): { db: Database; client: RDSDataClient } {
   const client = localDataApiClient(endpoint);
   const db = createDatabase({
     resourceArn: LOCAL_CLUSTER_ARN,
-    secretArn: LOCAL_SECRET_ARN,
+    secretArn,
     database: LOCAL_DATABASE,
     client,
     retry,

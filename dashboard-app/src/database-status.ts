@@ -2,6 +2,8 @@
  * The database view: tables with their row counts and sizes, what the loader has ingested, and
  * the queries running right now. Row counts are the planner's estimates (kept current by
  * autovacuum), so the page stays instant on tables of any size; small tables are counted exactly.
+ * It lists the tables the dashboard's database role may read (`migrations/roles.ts`); the queries
+ * of other roles show as Postgres lets that role see them.
  */
 import type { Database } from '../../db/database';
 import { num } from './charts';
@@ -15,7 +17,7 @@ export async function databaseStatus(db: Database): Promise<Omit<DatabaseStatus,
     `SELECT c.relname AS name, CAST(c.reltuples AS bigint) AS estimated_rows,
             pg_total_relation_size(c.oid) AS total_bytes, pg_relation_size(c.oid) AS table_bytes
      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-     WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p')
+     WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') AND has_any_column_privilege(c.oid, 'SELECT')
      ORDER BY c.relname`,
   );
   const rows = [];

@@ -1,6 +1,6 @@
 import { protocol, type PGlite, type Results } from '@electric-sql/pglite';
 import type { SessionOwner } from '../connection';
-import { LOCAL_CLUSTER_ARN, LOCAL_DATABASE, LOCAL_SECRET_ARN } from './constants';
+import { LOCAL_CLUSTER_ARN, LOCAL_DATABASE, LOCAL_SECRET_ROLES } from './constants';
 import { badRequest, databaseFault, DataApiFault } from './errors';
 import {
   bindAll,
@@ -10,7 +10,8 @@ import {
   type PreparedStatement,
 } from './parameters';
 import { ResultFormatter, type TypeInfo } from './results';
-import { Transactions } from './transactions';
+import { refuseRoleChange } from './roles';
+import { Transactions, type SignIn } from './transactions';
 import type { ResultSetOptions, SqlParameter } from './wire';
 
 /**
@@ -18,6 +19,7 @@ import type { ResultSetOptions, SqlParameter } from './wire';
  * (`/BatchExecute`), BeginTransaction, CommitTransaction, RollbackTransaction, with the documented
  * request and response shapes and error types
  * (https://docs.aws.amazon.com/rdsdataservice/latest/APIReference/API_Operations.html).
+ * Each request signs in as its secret's database role (`LOCAL_SECRET_ROLES`, `roles.ts`).
  */
 
 const serialize = protocol.serialize;
@@ -34,8 +36,10 @@ export class DataApiOperations {
     owner: SessionOwner,
     private readonly typeInfo: Map<number, TypeInfo>,
     transactionTimeoutMs: number,
+    /** The session's own user (`session_user`), which the master secret signs in as. */
+    sessionUser: string,
   ) {
-    this.transactions = new Transactions(pg, owner, transactionTimeoutMs);
+    this.transactions = new Transactions(pg, owner, transactionTimeoutMs, sessionUser);
     // Values stay Postgres text both ways: the formatter decides how each type is returned.
     const keys = new Set([
       ...Object.keys(pg.parsers),
@@ -63,18 +67,17 @@ export class DataApiOperations {
         return this.execute(body);
       case '/BatchExecute':
         return this.batchExecute(body);
-      case '/BeginTransaction':
-        this.checkTarget(body, true);
+      case '/BeginTransaction': {
+        const signIn = this.checkTarget(body, true);
         if (body.schema !== undefined)
           throw badRequest('The schema parameter is not supported for Aurora PostgreSQL.');
-        return { transactionId: await this.transactions.begin() };
+        return { transactionId: await this.transactions.begin(signIn) };
+      }
       case '/CommitTransaction':
-        this.checkTarget(body, false);
-        await this.transactions.end(body.transactionId, 'COMMIT');
+        await this.transactions.end(body.transactionId, this.checkTarget(body, false), 'COMMIT');
         return { transactionStatus: 'Transaction Committed' };
       case '/RollbackTransaction':
-        this.checkTarget(body, false);
-        await this.transactions.end(body.transactionId, 'ROLLBACK');
+        await this.transactions.end(body.transactionId, this.checkTarget(body, false), 'ROLLBACK');
         return { transactionStatus: 'Rollback Complete' };
       case '/ExecuteSql':
         throw badRequest('ExecuteSql is deprecated and not supported; use ExecuteStatement.');
@@ -89,15 +92,18 @@ export class DataApiOperations {
     await this.transactions.close();
   }
 
-  private checkTarget(body: Record<string, unknown>, withDatabase: boolean): void {
+  /** Checks the cluster, secret and database a request names; returns who it signs in as. */
+  private checkTarget(body: Record<string, unknown>, withDatabase: boolean): SignIn {
     if (body.resourceArn !== LOCAL_CLUSTER_ARN) {
       throw badRequest(
         `Invalid resourceArn ${JSON.stringify(body.resourceArn)}: the local endpoint serves only ${LOCAL_CLUSTER_ARN}.`,
       );
     }
-    if (body.secretArn !== LOCAL_SECRET_ARN) {
+    const secretArn = body.secretArn;
+    if (typeof secretArn !== 'string' || !LOCAL_SECRET_ROLES.has(secretArn)) {
       throw badRequest(
-        `Invalid secretArn ${JSON.stringify(body.secretArn)}: the local endpoint accepts only ${LOCAL_SECRET_ARN}.`,
+        `Invalid secretArn ${JSON.stringify(secretArn)}: the local endpoint accepts only ` +
+          `${[...LOCAL_SECRET_ROLES.keys()].join(', ')}.`,
       );
     }
     if (withDatabase && body.database !== undefined && body.database !== LOCAL_DATABASE) {
@@ -105,6 +111,7 @@ export class DataApiOperations {
         `Database ${JSON.stringify(body.database)} does not exist; the local database is ${LOCAL_DATABASE}.`,
       );
     }
+    return { secretArn, role: LOCAL_SECRET_ROLES.get(secretArn) };
   }
 
   private run(statement: PreparedStatement, parameters: SqlParameter[] | undefined): Promise<Results> {
@@ -117,14 +124,15 @@ export class DataApiOperations {
   }
 
   private async execute(body: Record<string, unknown>) {
-    this.checkTarget(body, true);
+    const signIn = this.checkTarget(body, true);
     const statement = prepareStatement(body);
+    if (signIn.role) refuseRoleChange(statement.sql, signIn.role);
     const parameters = parameterList(body.parameters, 'parameters');
     const format = body.formatRecordsAs ?? 'NONE';
     if (format !== 'NONE' && format !== 'JSON')
       throw badRequest(`formatRecordsAs must be NONE or JSON, got ${String(format)}.`);
     const options = (body.resultSetOptions ?? {}) as ResultSetOptions;
-    const result = await this.transactions.withSession(body.transactionId, async () => {
+    const result = await this.transactions.withSession(body.transactionId, signIn, async () => {
       try {
         return await this.run(statement, parameters);
       } catch (err) {
@@ -139,15 +147,16 @@ export class DataApiOperations {
   }
 
   private async batchExecute(body: Record<string, unknown>) {
-    this.checkTarget(body, true);
+    const signIn = this.checkTarget(body, true);
     const statement = prepareStatement(body);
+    if (signIn.role) refuseRoleChange(statement.sql, signIn.role);
     const raw = body.parameterSets ?? [];
     if (!Array.isArray(raw)) throw badRequest('parameterSets must be a list of parameter lists.');
     const sets = raw.map((set, i) => parameterList(set, `parameterSets[${i}]`) ?? []);
     if (sets.length === 0) sets.push([]);
     // Every set is bound before the database is touched, so a malformed set fails the request cleanly.
     const bound = sets.map((set) => bindAll(statement, set));
-    await this.transactions.withSession(body.transactionId, async (inTransaction) => {
+    await this.transactions.withSession(body.transactionId, signIn, async (inTransaction) => {
       // Without a transaction the whole request is one implicit transaction: all sets or none.
       if (!inTransaction) await this.pg.exec('BEGIN');
       try {

@@ -23,6 +23,7 @@ const RELEASED: Record<string, string> = {
   '0003_s3_access_logs': '271823fb213631569c7084e2542dae7b3f393ba91a5022e042a8be451558849a',
   '0004_record_versions': '1c68ab19c3dace779f7bc35d494b2ecaaf94ff13c014ff311c3f1123d21a05f7',
   '0005_revoked_sessions': '23d6d50d65244a4b7d15c15646330881b36ce0e922298cc64e7ea5257f3fa153',
+  '0007_database_roles': '78d236a2dac4a34d07d94261c62187b2d817578f5807b5971928f7aeaaf93c29',
 };
 
 describe('released migrations', () => {

@@ -4,6 +4,8 @@ import type { Database } from '../../db/database';
 import { runMigrations } from '../../migrations/runner';
 import type { RetryOptions } from '../../db/retry';
 import {
+  LOCAL_DASHBOARD_SECRET_ARN,
+  LOCAL_LOADER_SECRET_ARN,
   localDataApiClient,
   localDatabase,
   startDataApiServer,
@@ -12,8 +14,12 @@ import {
 import type { Migration } from '../../migrations/index';
 
 export interface TestDatabase {
-  /** A `Database` over the real RDS Data API client, pointed at the local endpoint. */
+  /** A `Database` over the real RDS Data API client, pointed at the local endpoint (master secret). */
   readonly db: Database;
+  /** The same, signed in with the dashboard's secret: the dashboard's database role. */
+  readonly dashboard: Database;
+  /** The same, signed in with the loader's secret: the loader's database role. */
+  readonly loader: Database;
   /** The embedded Postgres behind the endpoint, for direct inspection. */
   readonly pg: PGlite;
   /** The local Data API endpoint URL. */
@@ -48,25 +54,31 @@ export { localDataApiClient };
 export async function startTestDatabase(options: TestDatabaseOptions = {}): Promise<TestDatabase> {
   const pg = await PGlite.create();
   const server = await startDataApiServer({ pg });
-  const { db, client } = localDatabase(
-    server.url,
-    options.retry ?? { baseDelayMs: 10, maxDelayMs: 100, budgetMs: 2_000 },
-  );
+  const retry = options.retry ?? { baseDelayMs: 10, maxDelayMs: 100, budgetMs: 2_000 };
+  const { db, client } = localDatabase(server.url, retry);
+  const dashboard = localDatabase(server.url, retry, LOCAL_DASHBOARD_SECRET_ARN);
+  const loader = localDatabase(server.url, retry, LOCAL_LOADER_SECRET_ARN);
+  const destroyClients = () => {
+    for (const c of [client, dashboard.client, loader.client]) c.destroy();
+  };
   try {
     await runMigrations(db, options.migrations);
   } catch (err) {
+    destroyClients();
     await server.close();
     await pg.close();
     throw err;
   }
   return {
     db,
+    dashboard: dashboard.db,
+    loader: loader.db,
     pg,
     endpoint: server.url,
     client,
     server,
     async close() {
-      client.destroy();
+      destroyClients();
       await server.close();
       await pg.close();
     },

@@ -27,9 +27,16 @@ export function postgresBinaries(): string | undefined {
   return versions.length > 0 ? path.join(base, versions[0], 'bin') : undefined;
 }
 
+/** Who a session signs in as. @default the `postgres` superuser */
+export interface PostgresLogin {
+  readonly user: string;
+  /** Asked for when the server was started with `passwordLogins`. */
+  readonly password?: string;
+}
+
 export interface PostgresServer {
-  /** A new session (its own connection). */
-  connect(): Promise<PostgresSession>;
+  /** A new session (its own connection), as `login` says. */
+  connect(login?: PostgresLogin): Promise<PostgresSession>;
   stop(): Promise<void>;
 }
 
@@ -77,12 +84,24 @@ function templateDataDir(bin: string): string {
   return path.join(template, 'data');
 }
 
+export interface PostgresOptions {
+  /**
+   * Sign-ins other than `postgres` must give their role's password (`password` authentication: the
+   * server checks it against the stored SCRAM verifier). @default every role signs in without one (trust)
+   */
+  readonly passwordLogins?: boolean;
+}
+
 /** Starts a server in a temporary folder. */
-export async function startPostgres(bin: string): Promise<PostgresServer> {
+export async function startPostgres(bin: string, options: PostgresOptions = {}): Promise<PostgresServer> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pg-'));
   const data = path.join(dir, 'data');
   const copy = spawnSync('cp', ['-a', templateDataDir(bin), data]);
   if (copy.status !== 0) throw new Error(`Copying the template data folder failed: ${String(copy.stderr)}`);
+  if (options.passwordLogins) {
+    // https://www.postgresql.org/docs/current/auth-pg-hba-conf.html
+    fs.writeFileSync(path.join(data, 'pg_hba.conf'), 'local all postgres trust\nlocal all all password\n');
+  }
   if (process.getuid?.() === 0) spawnSync('chown', ['-R', 'postgres', dir]);
   const port = 5432;
   const [cmd, args] = asServerUser(path.join(bin, 'postgres'), [
@@ -108,10 +127,23 @@ export async function startPostgres(bin: string): Promise<PostgresServer> {
     server.kill('SIGKILL');
     throw new Error(`The PostgreSQL server did not start within 10 s: ${serverLog}`);
   }
+  // The socket appears before the server accepts sessions ("the database system is starting up").
+  for (let i = 0; ; i++) {
+    try {
+      (await Connection.open(socket)).close();
+      break;
+    } catch (err) {
+      if ((err as { sqlState?: string }).sqlState !== '57P03' || i >= 200) {
+        server.kill('SIGKILL');
+        throw err;
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
   const sessions: Connection[] = [];
   return {
-    async connect() {
-      const connection = await Connection.open(socket);
+    async connect(login) {
+      const connection = await Connection.open(socket, login);
       sessions.push(connection);
       const [{ pid }] = await connection.run('SELECT pg_backend_pid() AS pid', []).then((r) => r.rows);
       return sessionDatabase(connection, Number(pid));
@@ -148,17 +180,38 @@ class Connection {
     });
   }
 
-  static async open(socketPath: string): Promise<Connection> {
+  static async open(socketPath: string, login: PostgresLogin = { user: 'postgres' }): Promise<Connection> {
     const socket = net.createConnection(socketPath);
     await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
     const connection = new Connection(socket);
-    const params = Buffer.from('user\0postgres\0database\0postgres\0\0');
+    const params = Buffer.from(`user\0${login.user}\0database\0postgres\0\0`);
     const startup = Buffer.alloc(8);
     startup.writeInt32BE(8 + params.length, 0);
     startup.writeInt32BE(196608, 4);
     socket.write(Buffer.concat([startup, params]));
-    await connection.until('Z');
+    try {
+      await connection.authenticate(login);
+    } catch (err) {
+      socket.destroy();
+      throw err;
+    }
     return connection;
+  }
+
+  /** Answers a cleartext password request (`password` authentication), then waits for ReadyForQuery. */
+  private async authenticate(login: PostgresLogin): Promise<void> {
+    for (;;) {
+      const { type, body } = await this.message();
+      if (type === 'E') throw serverError(body);
+      if (type === 'Z') return;
+      if (type !== 'R') continue;
+      const code = body.readInt32BE(0);
+      if (code === 0) continue;
+      if (code !== 3 || login.password === undefined) {
+        throw new Error(`The server asks ${login.user} for a password (authentication request ${code}).`);
+      }
+      this.socket.write(message('p', [cstring(login.password)]));
+    }
   }
 
   close(): void {
