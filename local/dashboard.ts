@@ -1,6 +1,7 @@
 /**
  * The dashboard in the local platform: the same server as the container, in-process, reading the
- * embedded Postgres through the local Data API endpoint with the real SDK client. When the local
+ * embedded Postgres through the local Data API endpoint with the real SDK client, signed in as the
+ * dashboard's database role. When the local
  * Athena runs (`AWS_ENDPOINT_URL_ATHENA` is set), the full-history switch runs the charts on it,
  * with the workgroup and Glue database the container gets in AWS; otherwise the switch explains
  * why it is off.
@@ -14,7 +15,7 @@ import { DASHBOARD_RETRY, readDashboardConfig } from '../dashboard-app/src/confi
 import { startDashboardServer } from '../dashboard-app/src/server';
 import { portFlag } from './args';
 import { localAthenaSettings } from './athena/settings';
-import { localDatabase } from './data-api-server';
+import { LOCAL_DASHBOARD_SECRET_ARN, localDatabase } from './data-api-server';
 import { isPortInUse, portInUseMessage } from './http';
 import type { LocalService } from './service';
 
@@ -31,6 +32,11 @@ export const LOCAL_ATHENA_UNAVAILABLE =
 export interface LocalDashboardOptions {
   /** URL of the local Data API endpoint (`startDataApiServer(...).url`). */
   readonly dataApiUrl: string;
+  /**
+   * The secret the dashboard's Data API calls sign in with.
+   * @default LOCAL_DASHBOARD_SECRET_ARN: the dashboard's database role, as in AWS
+   */
+  readonly secretArn?: string;
   /** 0 picks a free port; a taken port fails. @default DEFAULT_DASHBOARD_PORT */
   readonly port?: number;
   /** @default 127.0.0.1 */
@@ -111,7 +117,11 @@ export async function startLocalDashboard(options: LocalDashboardOptions): Promi
   const port = options.port ?? DEFAULT_DASHBOARD_PORT;
   const password = options.password ?? generatePassword();
   const athena = localAthenaRunner(options.athenaEndpoint ?? env.AWS_ENDPOINT_URL_ATHENA, env, password);
-  const { db, client } = localDatabase(options.dataApiUrl, DASHBOARD_RETRY);
+  const { db, client } = localDatabase(
+    options.dataApiUrl,
+    DASHBOARD_RETRY,
+    options.secretArn ?? LOCAL_DASHBOARD_SECRET_ARN,
+  );
   let dashboard;
   try {
     dashboard = await startDashboardServer({
@@ -147,6 +157,7 @@ export const dashboardService: LocalService = {
   async start(context) {
     const dashboard = await startLocalDashboard({
       dataApiUrl: context.dataApi.endpoint,
+      secretArn: context.dataApi.dashboardSecretArn,
       port: context.options.dashboardPort,
       host: context.options.host,
       password: dashboardPassword(context.dataDir, context.options.dashboardPassword),

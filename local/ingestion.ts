@@ -33,7 +33,7 @@ import type { LocalService } from './service';
 export interface LocalIngestionOptions {
   /** Folder for the S3 stand-in's buckets. */
   readonly dataDir: string;
-  /** The local Data API endpoint and identifiers the loader uses. */
+  /** The local Data API endpoint and identifiers the loader uses (its secret: the loader's role). */
   readonly dataApi: {
     readonly endpoint: string;
     readonly clusterArn: string;
@@ -134,7 +134,7 @@ export async function startLocalIngestion(options: LocalIngestionOptions): Promi
     cleanups.push(() => void s3.events.off('object-created', onObjectCreated));
 
     // Objects accepted before the last stop (or crash) that never reached Postgres.
-    const { db, client } = localDatabase(options.dataApi.endpoint);
+    const { db, client } = localDatabase(options.dataApi.endpoint, undefined, options.dataApi.secretArn);
     let recovered = 0;
     try {
       for (const [bucket, prefix] of [
@@ -223,7 +223,8 @@ export const ingestionService: LocalService = {
     await fs.mkdir(dataDir, { recursive: true });
     const service = await startLocalIngestion({
       dataDir,
-      dataApi: context.dataApi,
+      // The loader signs in as its own database role, as in AWS.
+      dataApi: { ...context.dataApi, secretArn: context.dataApi.loaderSecretArn },
       ingestPort: options.ingestPort,
       s3Port: options.s3Port,
       queuePort: options.queuePort,

@@ -21,7 +21,12 @@ export interface LocalContext {
   readonly dataApi: {
     readonly endpoint: string;
     readonly clusterArn: string;
+    /** The master secret: the migrations and the tools. */
     readonly secretArn: string;
+    /** The dashboard's secret: its database role (read-only but for its logouts). */
+    readonly dashboardSecretArn: string;
+    /** The loader's secret: its database role (loads rows, keeps rollups). */
+    readonly loaderSecretArn: string;
     readonly database: string;
   };
   /** The Postgres wire URL (psql). */

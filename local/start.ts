@@ -5,7 +5,9 @@ import { runMigrations } from '../migrations/runner';
 import { describeFlags, parseStartOptions, portFlag, StartOptionsError, type StartOptions } from './args';
 import {
   LOCAL_CLUSTER_ARN,
+  LOCAL_DASHBOARD_SECRET_ARN,
   LOCAL_DATABASE,
+  LOCAL_LOADER_SECRET_ARN,
   LOCAL_SECRET_ARN,
   localDatabase,
   startDataApiServer,
@@ -111,6 +113,8 @@ export async function startLocalPlatform(
       `rds-data endpoint: ${dataApi.url}`,
       `cluster arn: ${LOCAL_CLUSTER_ARN}`,
       `secret arn: ${LOCAL_SECRET_ARN}`,
+      `dashboard secret arn: ${LOCAL_DASHBOARD_SECRET_ARN}`,
+      `loader secret arn: ${LOCAL_LOADER_SECRET_ARN}`,
       `database: ${LOCAL_DATABASE}`,
       `migrations: ${migrations.applied.length} applied, ${migrations.skipped.length} already applied`,
     ]);
@@ -123,6 +127,8 @@ export async function startLocalPlatform(
         endpoint: dataApi.url,
         clusterArn: LOCAL_CLUSTER_ARN,
         secretArn: LOCAL_SECRET_ARN,
+        dashboardSecretArn: LOCAL_DASHBOARD_SECRET_ARN,
+        loaderSecretArn: LOCAL_LOADER_SECRET_ARN,
         database: LOCAL_DATABASE,
       },
       postgresUrl: postgres.url,

@@ -1,7 +1,8 @@
 /**
  * Logging out ends the session: the cookie is refused afterwards by this instance and by every
  * other one (the revocation is kept in Postgres), and checking for revocations never wakes a
- * paused database for a request that would not otherwise query it.
+ * paused database for a request that would not otherwise query it. The dashboards sign in as the
+ * dashboard's database role, as in AWS: recording, checking and purging logouts is within its grants.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Database, Row, SqlParams } from '../../db/database';
@@ -57,7 +58,7 @@ afterAll(() => t?.close());
 
 describe('logout', () => {
   test('the cookie of a session that logged out is refused afterwards', async () => {
-    const a = await start(t.db);
+    const a = await start(t.dashboard);
     try {
       const cookie = await login(a.url);
       expect((await get(a.url, '/api/charts', cookie)).status).toBe(200);
@@ -77,8 +78,8 @@ describe('logout', () => {
   });
 
   test('holds across instances: a session ended on one is refused by another', async () => {
-    const a = await start(t.db);
-    const b = await start(t.db);
+    const a = await start(t.dashboard);
+    const b = await start(t.dashboard);
     try {
       const cookie = await login(a.url);
       expect((await get(b.url, '/api/charts', cookie)).status).toBe(200);
@@ -95,7 +96,7 @@ describe('logout', () => {
     await t.db.execute(
       `INSERT INTO revoked_sessions (id, expires_at) VALUES ('long-gone', now() - interval '1 hour')`,
     );
-    const a = await start(t.db);
+    const a = await start(t.dashboard);
     try {
       const cookie = await login(a.url);
       const [expires, id] = cookie.split('=')[1].split('.');
@@ -112,7 +113,7 @@ describe('logout', () => {
   });
 
   test('a second logout of the same session, or one without a session, still clears the cookie', async () => {
-    const a = await start(t.db);
+    const a = await start(t.dashboard);
     try {
       const cookie = await login(a.url);
       expect((await logout(a.url, cookie)).status).toBe(303);
@@ -132,7 +133,7 @@ describe('logout', () => {
 
 describe('the revocation check and a paused database', () => {
   test('requests that do not query Postgres do not query it for the check while it may be paused', async () => {
-    const db = counting(t.db);
+    const db = counting(t.dashboard);
     const b = await start(db);
     try {
       const cookie = await login(b.url);
@@ -147,7 +148,7 @@ describe('the revocation check and a paused database', () => {
   });
 
   test('requests that query Postgres check first, with one statement', async () => {
-    const db = counting(t.db);
+    const db = counting(t.dashboard);
     const b = await start(db);
     try {
       const cookie = await login(b.url);
@@ -161,8 +162,8 @@ describe('the revocation check and a paused database', () => {
   });
 
   test('while Postgres is awake (it answered this instance within the last minute), every request checks', async () => {
-    const a = await start(t.db);
-    const db = counting(t.db);
+    const a = await start(t.dashboard);
+    const db = counting(t.dashboard);
     const b = await start(db);
     try {
       const cookie = await login(a.url);
@@ -178,7 +179,7 @@ describe('the revocation check and a paused database', () => {
   });
 
   test('a database waking up during the check is a 503 "resuming", not a 401 or a 500', async () => {
-    const a = await start(t.db);
+    const a = await start(t.dashboard);
     try {
       const cookie = await login(a.url);
       t.server.simulateResuming(1_000);

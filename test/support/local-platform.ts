@@ -1,7 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import { FLAGS } from '../../local/args';
-import { LOCAL_CLUSTER_ARN, LOCAL_DATABASE, LOCAL_SECRET_ARN } from '../../local/data-api-server';
+import {
+  LOCAL_CLUSTER_ARN,
+  LOCAL_DATABASE,
+  LOCAL_LOADER_SECRET_ARN,
+} from '../../local/data-api-server';
 import type { LocalIngestionOptions } from '../../local/ingestion';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
@@ -12,7 +16,7 @@ export const FREE_PORTS: readonly string[] = FLAGS.filter((f) => f.kind === 'por
   '0',
 ]);
 
-/** Options for `startLocalIngestion` in a test: free ports, no generator, fast retries. */
+/** Options for `startLocalIngestion` in a test: the loader's secret, free ports, no generator, fast retries. */
 export function testIngestionOptions(
   endpoint: string,
   dataDir: string,
@@ -23,7 +27,7 @@ export function testIngestionOptions(
     dataApi: {
       endpoint,
       clusterArn: LOCAL_CLUSTER_ARN,
-      secretArn: LOCAL_SECRET_ARN,
+      secretArn: LOCAL_LOADER_SECRET_ARN,
       database: LOCAL_DATABASE,
     },
     generator: false,
