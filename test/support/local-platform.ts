@@ -1,11 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import { FLAGS } from '../../local/args';
-import {
-  LOCAL_CLUSTER_ARN,
-  LOCAL_DATABASE,
-  LOCAL_LOADER_SECRET_ARN,
-} from '../../local/data-api-server';
+import { LOCAL_CLUSTER_ARN, LOCAL_DATABASE, LOCAL_LOADER_SECRET_ARN } from '../../local/data-api-server';
 import type { LocalIngestionOptions } from '../../local/ingestion';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
