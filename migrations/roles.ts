@@ -21,13 +21,6 @@ export const DATABASE_ROLES = {
 
 export type ServiceRole = keyof typeof DATABASE_ROLES;
 
-/**
- * The key of the dashboard role's secret holding the dashboard's login password, beside `username`
- * and `password` (the database credentials the Data API reads). One secret for both keeps the
- * platform at three secrets: the master's, the loader's and the dashboard's.
- */
-export const LOGIN_PASSWORD_KEY = 'loginPassword';
-
 export type TablePrivilege =
   'SELECT' | 'INSERT' | 'UPDATE' | 'DELETE' | 'TRUNCATE' | 'REFERENCES' | 'TRIGGER';
 

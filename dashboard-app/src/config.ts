@@ -20,7 +20,10 @@ export interface DashboardConfig {
   readonly host: string;
   /** `DASHBOARD_PASSWORD`: the login password given directly (local mode). */
   readonly password?: string;
-  /** `DASHBOARD_PASSWORD_SECRET_ARN`: the Secrets Manager secret holding the password (AWS). */
+  /**
+   * `DASHBOARD_PASSWORD_SECRET_ARN`: the Secrets Manager secret whose `loginPassword` key holds the
+   * password (AWS: the dashboard role's secret).
+   */
   readonly passwordSecretArn?: string;
   /** `ATHENA_WORKGROUP` and `GLUE_DATABASE`: both set to enable the full-history switch. */
   readonly athena?: { readonly workgroup: string; readonly database: string };

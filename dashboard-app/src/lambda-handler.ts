@@ -8,11 +8,11 @@
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { AthenaClient } from '@aws-sdk/client-athena';
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { databaseFromEnv } from '../../db/data-api';
 import { AthenaRunner } from './athena';
 import { DASHBOARD_RETRY, readDashboardConfig } from './config';
 import { createFunctionUrlHandler, type FunctionUrlEvent, type FunctionUrlResult } from './lambda-adapter';
+import { readLoginPassword } from './login-secret';
 import { readAllowedCidrs } from './lambda-allowlist';
 import { createDashboardHandler } from './server';
 
@@ -24,15 +24,7 @@ const BUNDLED_PUBLIC_DIR = path.join(import.meta.dirname, 'public');
 
 async function createHandler() {
   const config = readDashboardConfig();
-  let password = config.password;
-  if (!password) {
-    const secret = await new SecretsManagerClient({}).send(
-      new GetSecretValueCommand({ SecretId: config.passwordSecretArn }),
-    );
-    password = secret.SecretString?.trim();
-    if (!password)
-      throw new Error(`Secret ${config.passwordSecretArn} holds no password (SecretString is empty).`);
-  }
+  const password = await readLoginPassword(config);
   const bundled = existsSync(BUNDLED_PUBLIC_DIR);
   return createDashboardHandler({
     // Every setting the container reads reaches the handler the same way (the client address source,

@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto';
 import type { Database } from '../../db/database';
-import { LOGIN_PASSWORD_KEY } from '../../migrations/roles';
+import { LOGIN_PASSWORD_KEY } from '../../db/login-password';
 import type { RoleSecret } from './contract';
 import { scramVerifier } from './scram';
 

@@ -16,7 +16,8 @@ import {
   type SecretStore,
 } from '../../lambda/role-passwords/role-passwords';
 import { scramVerifier } from '../../lambda/role-passwords/scram';
-import { DATABASE_ROLES, LOGIN_PASSWORD_KEY } from '../../migrations/roles';
+import { LOGIN_PASSWORD_KEY } from '../../db/login-password';
+import { DATABASE_ROLES } from '../../migrations/roles';
 import { startTestDatabase, type TestDatabase } from '../support/local-database';
 
 const ARN = 'arn:aws:secretsmanager:us-east-1:111111111111:secret:dashboard-AbCdEf';

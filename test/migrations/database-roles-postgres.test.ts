@@ -8,7 +8,8 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withRollupLocks } from '../../lambda/loader/rollup-lock';
 import { setRolePasswords, type SecretStore } from '../../lambda/role-passwords/role-passwords';
-import { DATABASE_ROLES, LOGIN_PASSWORD_KEY } from '../../migrations/roles';
+import { LOGIN_PASSWORD_KEY } from '../../db/login-password';
+import { DATABASE_ROLES } from '../../migrations/roles';
 import { runMigrations } from '../../migrations/runner';
 import {
   postgresBinaries,
