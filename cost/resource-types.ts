@@ -44,6 +44,9 @@ export const RESOURCE_TYPES: Readonly<Record<string, Classification>> = {
   'Custom::SchemaMigrations': free(
     'Runs the migration function during deploys; the function and the database wake-up are priced on their lines.',
   ),
+  'Custom::DatabaseRolePasswords': free(
+    "Sets the services' database role passwords during deploys, right after the migrations; the function is priced on its line.",
+  ),
   // Network
   'AWS::EC2::VPC': VPC,
   'AWS::EC2::Subnet': VPC,

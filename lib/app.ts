@@ -55,7 +55,7 @@ export function buildApp(app: App): PlatformStacks {
     lakeBucket: storage.lakeBucket,
     logBucket: storage.logBucket,
     cluster: database.cluster,
-    secret: database.secret,
+    secret: databaseSetup.roleLogins.loaderSecret,
     databaseName: database.databaseName,
     alertsTopic: guardrails.alertsTopic,
   });
@@ -71,7 +71,7 @@ export function buildApp(app: App): PlatformStacks {
     config,
     repositoryStack: dashboardRepository,
     cluster: database.cluster,
-    secret: database.secret,
+    secret: databaseSetup.roleLogins.dashboardSecret,
     databaseName: database.databaseName,
     workgroupName: analytics.workgroupName,
     glueDatabaseName: analytics.glueDatabaseName,

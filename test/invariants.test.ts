@@ -8,7 +8,14 @@ import * as path from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { DASHBOARD_HOSTINGS } from '../lib/config';
 import { allResources, synthApp, type SynthResult } from './support/synth';
-import { alarmAndBudgetPublishers, publishProblems, taggableTypes } from './support/template-checks';
+import {
+  alarmAndBudgetPublishers,
+  databaseClients,
+  publishProblems,
+  resolveResource,
+  secretReadsByRole,
+  taggableTypes,
+} from './support/template-checks';
 
 type Resource = ReturnType<typeof allResources>[number][2];
 
@@ -239,6 +246,52 @@ describe.each(DASHBOARD_HOSTINGS)('with dashboardHosting=%s', (hosting) => {
           }
         }
       }
+    });
+  });
+
+  describe('database credentials', () => {
+    test("each service reads exactly one secret, the one it signs in with; only the database setup reads the master's", () => {
+      const reads = secretReadsByRole(app);
+      const clients = databaseClients(app);
+      // The master secret, and its attachment to the cluster (which the cluster hands out as its secret).
+      const master = new Set(
+        resources
+          .filter(
+            ([stack, , r]) =>
+              stack === 'Database' &&
+              ['AWS::SecretsManager::Secret', 'AWS::SecretsManager::SecretTargetAttachment'].includes(r.Type),
+          )
+          .map(([stack, id]) => `${stack}/${id}`),
+      );
+      expect(master.size, 'the master secret and its attachment').toBe(2);
+      const signsInWith = (env: Record<string, unknown>, stack: string, name: string) =>
+        env[name] === undefined ? undefined : resolveResource(app, stack, env[name]);
+      const byName = (pattern: RegExp) => clients.filter((c) => pattern.test(c.service));
+      // The loader, and the dashboard in whichever hosting: each its own secret, never the master's.
+      const loader = byName(/^Ingestion\/Loader/);
+      const dashboard = byName(/^Dashboard\//);
+      expect(loader, 'the loader').toHaveLength(1);
+      expect(dashboard, 'the dashboard').toHaveLength(1);
+      const own = new Set<string>();
+      for (const client of [...loader, ...dashboard]) {
+        const stack = client.service.split('/')[0]!;
+        const secret = signsInWith(client.environment, stack, 'DB_SECRET_ARN')!;
+        expect(master.has(secret), `${client.service} signs in with the master secret`).toBe(false);
+        expect([...(reads.get(client.role) ?? [])], `${client.service} (${client.role}) may read`).toEqual([
+          secret,
+        ]);
+        if (client.environment.DASHBOARD_PASSWORD_SECRET_ARN !== undefined) {
+          expect(signsInWith(client.environment, stack, 'DASHBOARD_PASSWORD_SECRET_ARN')).toBe(secret);
+        }
+        own.add(secret);
+      }
+      expect(own.size, 'the loader and the dashboard each have a secret of their own').toBe(2);
+      // The master secret: the migrations and the role passwords, in the database setup stack only.
+      const masterReaders = [...reads]
+        .filter(([, secrets]) => [...secrets].some((secret) => master.has(secret)))
+        .map(([role]) => role);
+      expect(masterReaders.length).toBeGreaterThan(0);
+      for (const role of masterReaders) expect(role, 'reads the master secret').toMatch(/^DatabaseSetup\//);
     });
   });
 

@@ -13,7 +13,6 @@ import {
   CLIENT_ADDRESS,
   type DashboardDataProps,
   dashboardEnvironment,
-  dashboardPassword,
   grantDashboardRuntime,
 } from './dashboard-runtime';
 import { acknowledgeControlTower } from '../control-tower';
@@ -47,7 +46,8 @@ export interface DashboardExpressServiceProps extends DashboardDataProps {
  */
 export class DashboardExpressService extends Construct {
   public readonly service: ecs.CfnExpressGatewayService;
-  public readonly passwordSecret: secretsmanager.Secret;
+  /** The secret holding the login password (`loginPassword`): the dashboard's own secret. */
+  public readonly passwordSecret: secretsmanager.ISecret;
   public readonly taskRole: iam.Role;
   public readonly executionRole: iam.Role;
   public readonly infrastructureRole: iam.Role;
@@ -117,7 +117,7 @@ export class DashboardExpressService extends Construct {
     );
 
     this.image = dashboardImage(this, 'Image');
-    this.passwordSecret = dashboardPassword(this, props.serviceName);
+    this.passwordSecret = props.databaseSecret;
 
     const logGroup = new logs.LogGroup(this, 'Logs', {
       retention: props.logRetentionDays,
@@ -166,10 +166,10 @@ export class DashboardExpressService extends Construct {
       description:
         'What the running dashboard may do: its Data API calls, its password, its Athena workgroup.',
     });
-    grantDashboardRuntime(this.taskRole, props, this.passwordSecret);
+    grantDashboardRuntime(this.taskRole, props);
 
     const env: Record<string, string> = {
-      ...dashboardEnvironment(props, this.passwordSecret, CLIENT_ADDRESS.loadBalancer),
+      ...dashboardEnvironment(props, CLIENT_ADDRESS.loadBalancer),
       // The load balancer appends the client's address to X-Forwarded-For; the login rate limit keys on it.
       // https://docs.aws.amazon.com/elasticloadbalancing/latest/application/x-forwarded-headers.html
       DASHBOARD_TRUST_PROXY: 'true',

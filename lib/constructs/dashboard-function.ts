@@ -11,7 +11,6 @@ import {
   CLIENT_ADDRESS,
   type DashboardDataProps,
   dashboardEnvironment,
-  dashboardPassword,
   grantDashboardRuntime,
 } from './dashboard-runtime';
 import { acknowledgeFunctionFindings } from './function-findings';
@@ -39,8 +38,6 @@ export const DASHBOARD_PAGE_BUNDLE: readonly [string, string, readonly string[]]
 ];
 
 export interface DashboardFunctionProps extends DashboardDataProps {
-  /** Names the login password's description. */
-  readonly serviceName: string;
   /** Days to keep the function's logs. */
   readonly logRetentionDays: logs.RetentionDays;
   /**
@@ -62,7 +59,8 @@ export interface DashboardFunctionProps extends DashboardDataProps {
 export class DashboardFunction extends Construct {
   public readonly function: AppFunction;
   public readonly functionUrl: lambda.FunctionUrl;
-  public readonly passwordSecret: secretsmanager.Secret;
+  /** The secret holding the login password (`loginPassword`): the dashboard's own secret. */
+  public readonly passwordSecret: secretsmanager.ISecret;
   /** `https://<url-id>.lambda-url.<region>.on.aws/`: the Function URL. */
   public readonly url: string;
 
@@ -73,7 +71,7 @@ export class DashboardFunction extends Construct {
       const problem = checkCidr(cidr);
       if (problem) throw new Error(`${id}: dashboardAllowedCidrs contains "${cidr}": ${problem}`);
     }
-    this.passwordSecret = dashboardPassword(this, props.serviceName);
+    this.passwordSecret = props.databaseSecret;
     this.function = new AppFunction(this, 'Function', {
       entry: DASHBOARD_FUNCTION_ENTRY,
       description: 'The dashboard behind a Function URL (login, charts, Athena, static files)',
@@ -84,11 +82,11 @@ export class DashboardFunction extends Construct {
       copyFiles: DASHBOARD_FUNCTION_FILES,
       browserBundles: [DASHBOARD_PAGE_BUNDLE],
       environment: {
-        ...dashboardEnvironment(props, this.passwordSecret, CLIENT_ADDRESS.lambda),
+        ...dashboardEnvironment(props, CLIENT_ADDRESS.lambda),
         ...(props.allowedCidrs?.length ? { DASHBOARD_ALLOWED_CIDRS: props.allowedCidrs.join(',') } : {}),
       },
     });
-    grantDashboardRuntime(this.function.role as iam.Role, props, this.passwordSecret);
+    grantDashboardRuntime(this.function.role as iam.Role, props);
     acknowledgeFunctionFindings(this.function);
     Validations.of(this.function).acknowledge({
       id: 'cdk-validator-cfnguard::lambda_inside_vpc_check',

@@ -1,9 +1,9 @@
-import { Stack, Validations } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as rds from 'aws-cdk-lib/aws-rds';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
-import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import type { Construct } from 'constructs';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { grantDataApi } from './data-api-access';
 import { acknowledgeWildcardResources } from './function-findings';
 
 /**
@@ -13,7 +13,10 @@ import { acknowledgeWildcardResources } from './function-findings';
 export interface DashboardDataProps {
   /** The Aurora cluster read through the Data API. */
   readonly cluster: rds.IDatabaseCluster;
-  /** The database credentials secret the Data API calls use. */
+  /**
+   * The dashboard's secret: its database role's credentials, which its Data API calls sign in with,
+   * and its login password (`loginPassword`). The only secret the dashboard may read.
+   */
   readonly databaseSecret: secretsmanager.ISecret;
   /** The database the charts read. */
   readonly databaseName: string;
@@ -44,38 +47,14 @@ export const CLIENT_ADDRESS = {
 } as const;
 
 /**
- * The login password: generated into Secrets Manager at deploy and read by the app at start. Its
- * construct ID is the same in every hosting, so switching hostings keeps the password.
- */
-export function dashboardPassword(scope: Construct, serviceName: string): secretsmanager.Secret {
-  const secret = new secretsmanager.Secret(scope, 'Password', {
-    description: `Login password of the ${serviceName} dashboard (generated at deploy).`,
-    generateSecretString: { passwordLength: 32, excludePunctuation: true, includeSpace: false },
-  });
-  Validations.of(secret).acknowledge({
-    id: 'AwsSolutions-SMG4',
-    reason:
-      'A single shared login password, read by the dashboard at start. Rotate it by putting a new value ' +
-      '(aws secretsmanager put-secret-value) and redeploying or restarting the service; automatic rotation ' +
-      'would need a rotation function and a restart hook for no gain at this scale.',
-  });
-  return secret;
-}
-
-/**
  * Grants the role the running dashboard assumes exactly what the app does: Data API calls on the one
- * cluster, its credentials and the login password, the one Athena workgroup, the lake's Glue tables,
- * objects under the lake's raw/ prefix, the log bucket, and the Athena results bucket.
+ * cluster signed in with its own secret (which also holds the login password), the one Athena
+ * workgroup, the lake's Glue tables, objects under the lake's raw/ prefix, the log bucket, and the
+ * Athena results bucket.
  */
-export function grantDashboardRuntime(
-  role: iam.Role,
-  props: DashboardDataProps,
-  password: secretsmanager.ISecret,
-): void {
+export function grantDashboardRuntime(role: iam.Role, props: DashboardDataProps): void {
   const stack = Stack.of(role);
-  props.cluster.grantDataApiAccess(role);
-  props.databaseSecret.grantRead(role);
-  password.grantRead(role);
+  grantDataApi(role, props.cluster, props.databaseSecret);
   role.addToPolicy(
     new iam.PolicyStatement({
       sid: 'AthenaWorkgroup',
@@ -131,17 +110,19 @@ export function grantDashboardRuntime(
   );
 }
 
-/** The environment every hosting gives the app (the container and the function read the same names). */
+/**
+ * The environment every hosting gives the app (the container and the function read the same names):
+ * the one secret serves both the Data API (`username`, `password`) and the login (`loginPassword`).
+ */
 export function dashboardEnvironment(
   props: DashboardDataProps,
-  password: secretsmanager.ISecret,
   clientAddress: (typeof CLIENT_ADDRESS)[keyof typeof CLIENT_ADDRESS],
 ): Record<string, string> {
   return {
     DB_CLUSTER_ARN: props.cluster.clusterArn,
     DB_SECRET_ARN: props.databaseSecret.secretArn,
     DB_NAME: props.databaseName,
-    DASHBOARD_PASSWORD_SECRET_ARN: password.secretArn,
+    DASHBOARD_PASSWORD_SECRET_ARN: props.databaseSecret.secretArn,
     ATHENA_WORKGROUP: props.workgroupName,
     GLUE_DATABASE: props.glueDatabaseName,
     DASHBOARD_CLIENT_ADDRESS: clientAddress,

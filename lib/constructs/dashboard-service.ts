@@ -11,7 +11,6 @@ import {
   CLIENT_ADDRESS,
   type DashboardDataProps,
   dashboardEnvironment,
-  dashboardPassword,
   grantDashboardRuntime,
 } from './dashboard-runtime';
 
@@ -29,14 +28,15 @@ export interface DashboardServiceProps extends DashboardDataProps {
 }
 
 /**
- * The dashboard on AWS App Runner: the image built from `dashboard-app/` by `cdk deploy`, a login
- * password generated into Secrets Manager, an access role that may only pull from the dashboard
+ * The dashboard on AWS App Runner: the image built from `dashboard-app/` by `cdk deploy`, its login
+ * password and database credentials read from its own secret, an access role that may only pull from the dashboard
  * repository, an instance role with the dashboard's runtime permissions, a health check on `/health`,
  * and capped auto scaling. App Runner is closed to new customers since 30 April 2026.
  */
 export class DashboardService extends Construct {
   public readonly service: apprunner.CfnService;
-  public readonly passwordSecret: secretsmanager.Secret;
+  /** The secret holding the login password (`loginPassword`): the dashboard's own secret. */
+  public readonly passwordSecret: secretsmanager.ISecret;
   public readonly instanceRole: iam.Role;
   public readonly accessRole: iam.Role;
   public readonly image: ecrAssets.DockerImageAsset;
@@ -58,7 +58,7 @@ export class DashboardService extends Construct {
     const stack = Stack.of(this);
 
     this.image = dashboardImage(this, 'Image');
-    this.passwordSecret = dashboardPassword(this, props.serviceName);
+    this.passwordSecret = props.databaseSecret;
 
     this.accessRole = new iam.Role(this, 'AccessRole', {
       assumedBy: new iam.ServicePrincipal('build.apprunner.amazonaws.com'),
@@ -75,7 +75,7 @@ export class DashboardService extends Construct {
       description:
         'What the running dashboard may do: its Data API calls, its password, its Athena workgroup.',
     });
-    grantDashboardRuntime(this.instanceRole, props, this.passwordSecret);
+    grantDashboardRuntime(this.instanceRole, props);
 
     const autoScaling = new apprunner.CfnAutoScalingConfiguration(this, 'AutoScaling', {
       autoScalingConfigurationName: props.serviceName,
@@ -85,7 +85,7 @@ export class DashboardService extends Construct {
     });
 
     const env: Record<string, string> = {
-      ...dashboardEnvironment(props, this.passwordSecret, CLIENT_ADDRESS.appRunner),
+      ...dashboardEnvironment(props, CLIENT_ADDRESS.appRunner),
       // Read by the app before DASHBOARD_CLIENT_ADDRESS existed: App Runner appends the client's address
       // to X-Forwarded-For, and the login rate limit keys on the last entry.
       DASHBOARD_TRUST_PROXY: 'true',

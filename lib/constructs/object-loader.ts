@@ -13,6 +13,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { AppFunction } from './app-function';
+import { grantDataApi } from './data-api-access';
 import {
   ACCESS_LOGS_PREFIX_ENV,
   KEEP_ALL_OPERATIONS_ENV,
@@ -30,7 +31,7 @@ export interface ObjectLoaderProps {
   readonly accessLogsPrefix: string;
   /** The Aurora cluster, reached through the RDS Data API (which must be enabled on it). */
   readonly cluster: rds.IDatabaseCluster;
-  /** The database credentials secret the Data API uses. */
+  /** The loader's database role's secret: the only secret the function may read and sign in with. */
   readonly secret: secretsmanager.ISecret;
   /** The database the loader writes to. */
   readonly databaseName: string;
@@ -169,7 +170,7 @@ export class ObjectLoader extends Construct {
       resources: sources,
       reason: `s3:GetObject on objects under the lake's raw/ and the log bucket's ${props.accessLogsPrefix} prefixes only.`,
     });
-    props.cluster.grantDataApiAccess(this.function);
+    grantDataApi(this.function, props.cluster, props.secret);
 
     this.deadLetterAlarm = this.deadLetterQueue
       .metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' })

@@ -49,6 +49,7 @@ export interface DashboardStackProps extends StackProps {
   /** The repository stack; this stack depends on it and publishes its image there. */
   readonly repositoryStack: DashboardRepositoryStack;
   readonly cluster: rds.IDatabaseCluster;
+  /** The dashboard's secret: its database role's credentials and its login password (`loginPassword`). */
   readonly secret: secretsmanager.ISecret;
   readonly databaseName: string;
   readonly workgroupName: string;
@@ -125,7 +126,6 @@ export class DashboardStack extends Stack {
         // No AWS WAF for a Function URL: the adapter checks the source address itself.
         this.dashboard = new DashboardFunction(this, 'Dashboard', {
           ...data,
-          serviceName,
           logRetentionDays: config.logRetentionDays,
           allowedCidrs: allowed,
         });
@@ -169,7 +169,8 @@ export class DashboardStack extends Stack {
     new CfnOutput(this, 'DashboardUrl', { description: 'Open this and log in', value: this.dashboard.url });
     new CfnOutput(this, 'PasswordSecretArn', {
       description:
-        'Login password: aws secretsmanager get-secret-value --query SecretString --output text --secret-id <this>',
+        'Login password: aws secretsmanager get-secret-value --query SecretString --output text --secret-id <this> ' +
+        '| jq -r .loginPassword',
       value: this.dashboard.passwordSecret.secretArn,
     });
   }

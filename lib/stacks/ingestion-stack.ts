@@ -16,6 +16,7 @@ export interface IngestionStackProps extends StackProps {
   readonly lakeBucket: s3.IBucket;
   readonly logBucket: s3.IBucket;
   readonly cluster: rds.DatabaseCluster;
+  /** The loader's secret: its database role's credentials (never the master's). */
   readonly secret: secretsmanager.ISecret;
   readonly databaseName: string;
   readonly alertsTopic: sns.ITopic;

@@ -97,6 +97,37 @@ function expectRuntimePermissions(template: Template, roleLogicalId: RegExp): vo
   expect(JSON.stringify(glue?.Resource)).toContain('table/analytics_lake/*');
 }
 
+/**
+ * The dashboard signs in and logs in with one secret, its role's in the database setup stack: the
+ * Data API secret, the login password's secret and the PasswordSecretArn output are the same.
+ */
+function expectOneSecret(template: Template): void {
+  const json = template.toJSON() as {
+    Resources: Record<string, { Type: string; Properties: Record<string, any> }>; // eslint-disable-line @typescript-eslint/no-explicit-any
+    Outputs: Record<string, { Value: unknown }>;
+  };
+  const env: Record<string, unknown> = {};
+  for (const r of Object.values(json.Resources)) {
+    const p = r.Properties ?? {};
+    const pairs = [
+      ...(p.SourceConfiguration?.ImageRepository?.ImageConfiguration?.RuntimeEnvironmentVariables ?? []),
+      ...(p.PrimaryContainer?.Environment ?? []),
+    ] as Array<{ Name: string; Value: unknown }>;
+    for (const { Name, Value } of pairs) env[Name] = Value;
+    if (r.Type === 'AWS::Lambda::Function' && p.Environment?.Variables?.DB_SECRET_ARN) {
+      Object.assign(env, p.Environment.Variables);
+    }
+  }
+  expect(env.DB_SECRET_ARN).toEqual({
+    'Fn::GetStackOutput': expect.objectContaining({
+      StackName: 'analytics-database-setup',
+      OutputName: expect.stringMatching(/RoleLoginsDashboardSecret/),
+    }),
+  });
+  expect(env.DASHBOARD_PASSWORD_SECRET_ARN).toEqual(env.DB_SECRET_ARN);
+  expect(json.Outputs.PasswordSecretArn?.Value).toEqual(env.DB_SECRET_ARN);
+}
+
 /** The alarm on the dashboard's 5xx responses, notifying the alerts topic. */
 function expectServerErrorAlarm(template: Template, namespace: string, metricName: string): void {
   template.hasResourceProperties('AWS::CloudWatch::Alarm', {
@@ -260,10 +291,9 @@ describe('Dashboard stack', () => {
     expect(JSON.stringify(glue?.Resource)).toContain('table/analytics_lake/*');
   });
 
-  test('login password is generated into Secrets Manager and the URL and secret are outputs', () => {
-    base.dashboard.hasResourceProperties('AWS::SecretsManager::Secret', {
-      GenerateSecretString: { PasswordLength: 32, ExcludePunctuation: true },
-    });
+  test("the login password is a key of the dashboard role's secret (no secret of its own); URL and secret are outputs", () => {
+    base.dashboard.resourceCountIs('AWS::SecretsManager::Secret', 0);
+    expectOneSecret(base.dashboard);
     base.dashboard.hasOutput('DashboardUrl', {
       Value: {
         'Fn::Join': [
@@ -399,10 +429,9 @@ describe('Dashboard on Lambda behind a Function URL (dashboardHosting=lambda)', 
     lambda.dashboard.hasOutput('PasswordSecretArn', Match.anyValue());
   });
 
-  test('auth: the same generated login password, under the same logical ID as the other hostings', () => {
-    expect(Object.keys(lambda.dashboard.findResources('AWS::SecretsManager::Secret'))).toEqual(
-      Object.keys(base.dashboard.findResources('AWS::SecretsManager::Secret')),
-    );
+  test("auth: the login password of the dashboard role's secret, as in the other hostings", () => {
+    lambda.dashboard.resourceCountIs('AWS::SecretsManager::Secret', 0);
+    expectOneSecret(lambda.dashboard);
   });
 
   test('IAM: the function role has the dashboard runtime permissions and nothing broader', () => {
@@ -502,10 +531,9 @@ describe('Dashboard on ECS Express Mode (dashboardHosting=ecs-express)', () => {
     expect(exec).toEqual(expect.arrayContaining(['ecr:BatchGetImage', 'ecr:GetAuthorizationToken']));
   });
 
-  test('auth: the same generated login password as the other hostings', () => {
-    expect(Object.keys(express.dashboard.findResources('AWS::SecretsManager::Secret'))).toEqual(
-      Object.keys(base.dashboard.findResources('AWS::SecretsManager::Secret')),
-    );
+  test("auth: the login password of the dashboard role's secret, as in the other hostings", () => {
+    express.dashboard.resourceCountIs('AWS::SecretsManager::Secret', 0);
+    expectOneSecret(express.dashboard);
   });
 
   test('5xx responses of the targets behind the load balancer raise an alarm to the alerts topic', () => {

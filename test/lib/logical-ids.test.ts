@@ -20,10 +20,16 @@ const RECORDED: Record<string, Record<string, string>> = {
     ClusterWriterA91BB273: 'AWS::RDS::DBInstance',
     DatabaseClusterSecretA1307F3A3fdaad7efa858a3daf9490cf0a702aeb: 'AWS::SecretsManager::Secret',
     VpcFlowLogsE6FFDEF9: 'AWS::Logs::LogGroup',
-    RestrictDefaultSecurityGroupLogs2DDBEEC9: 'AWS::Logs::LogGroup',
     PostgresLogs6ACF17F4: 'AWS::Logs::LogGroup',
+  },
+  DatabaseSetup: {
     SchemaMigrationsFunctionLogsE5122A58: 'AWS::Logs::LogGroup',
     SchemaMigrationsProviderLogs53C3EDAA: 'AWS::Logs::LogGroup',
+    DefaultSecurityGroupLockdownLogs448EA764: 'AWS::Logs::LogGroup',
+    RoleLoginsDashboardSecret9BD10C7A: 'AWS::SecretsManager::Secret',
+    RoleLoginsLoaderSecret6BB99B29: 'AWS::SecretsManager::Secret',
+    RoleLoginsFunctionLogsE5CB6B39: 'AWS::Logs::LogGroup',
+    RoleLoginsProviderLogs308828C5: 'AWS::Logs::LogGroup',
   },
   Analytics: {
     GlueDatabase: 'AWS::Glue::Database',
@@ -34,9 +40,6 @@ const RECORDED: Record<string, Record<string, string>> = {
   },
   Guardrails: {
     AlertsKey9D05DB5E: 'AWS::KMS::Key',
-  },
-  Dashboard: {
-    DashboardPassword4B065576: 'AWS::SecretsManager::Secret',
   },
   DashboardRepository: {
     ImagesRepository2D0F5B9C: 'AWS::ECR::Repository',

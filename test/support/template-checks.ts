@@ -130,6 +130,75 @@ export function publishProblems(app: SynthResult, publisher: Publisher): string[
   return problems;
 }
 
+/** A service of the app that signs in to the database: a function or a dashboard hosting. */
+export interface DatabaseClient {
+  /** `stack/logicalId` of the function or service. */
+  readonly service: string;
+  /** `stack/logicalId` of the role its code runs with. */
+  readonly role: string;
+  /** Its environment: variable name to value (as in the template). */
+  readonly environment: Record<string, unknown>;
+}
+
+function roleOf(app: SynthResult, stack: string, arn: unknown): string | undefined {
+  return resolveResource(app, stack, arn);
+}
+
+/**
+ * Every function, App Runner service and ECS Express service whose environment names a database
+ * secret (`DB_SECRET_ARN`), with the role its code runs as.
+ */
+export function databaseClients(app: SynthResult): DatabaseClient[] {
+  const out: DatabaseClient[] = [];
+  const pairs = (v: unknown) =>
+    Object.fromEntries(list(v).map((e) => [(e as Json).Name, (e as Json).Value])) as Record<string, unknown>;
+  for (const stack of Object.keys(app.json)) {
+    for (const [id, r] of Object.entries(resourcesOf(app, stack))) {
+      let role: string | undefined;
+      let environment: Record<string, unknown> = {};
+      if (r.Type === 'AWS::Lambda::Function') {
+        role = roleOf(app, stack, r.Properties.Role);
+        environment = r.Properties.Environment?.Variables ?? {};
+      } else if (r.Type === 'AWS::AppRunner::Service') {
+        role = roleOf(app, stack, r.Properties.InstanceConfiguration?.InstanceRoleArn);
+        environment = pairs(
+          r.Properties.SourceConfiguration?.ImageRepository?.ImageConfiguration?.RuntimeEnvironmentVariables,
+        );
+      } else if (r.Type === 'AWS::ECS::ExpressGatewayService') {
+        role = roleOf(app, stack, r.Properties.TaskRoleArn);
+        environment = pairs(r.Properties.PrimaryContainer?.Environment);
+      } else continue;
+      if (environment.DB_SECRET_ARN === undefined) continue;
+      out.push({ service: `${stack}/${id}`, role: role ?? '?', environment });
+    }
+  }
+  return out;
+}
+
+/**
+ * The secrets (`stack/logicalId`, resolved through cross-stack references) each role may read with
+ * `secretsmanager:GetSecretValue`, by role (`stack/logicalId`).
+ */
+export function secretReadsByRole(app: SynthResult): Map<string, Set<string>> {
+  const reads = new Map<string, Set<string>>();
+  for (const stack of Object.keys(app.json)) {
+    for (const r of Object.values(resourcesOf(app, stack)) as Json[]) {
+      if (r.Type !== 'AWS::IAM::Policy') continue;
+      const secrets = (list(r.Properties.PolicyDocument.Statement) as Json[])
+        .filter((st) => st.Effect === 'Allow' && list(st.Action).includes('secretsmanager:GetSecretValue'))
+        .flatMap((st) => list(st.Resource))
+        .map((resource) => resolveResource(app, stack, resource) ?? JSON.stringify(resource));
+      for (const roleRef of list(r.Properties.Roles)) {
+        const role = resolveResource(app, stack, roleRef) ?? JSON.stringify(roleRef);
+        const set = reads.get(role) ?? new Set<string>();
+        for (const secret of secrets) set.add(secret);
+        reads.set(role, set);
+      }
+    }
+  }
+  return reads;
+}
+
 /**
  * CloudFormation resource types that accept tags, with the name of their tag property, from the
  * CloudFormation resource specification that aws-cdk-lib's diff tooling ships
