@@ -42,7 +42,7 @@ beforeAll(() => {
 function defaultIdleByHand(): number {
   const appRunner = 1 * 0.5 * price('apprunner.provisionedGbHour') * HOURS; // one 0.5 GB instance provisioned
   const key = price('kms.keyMonth'); // the alerts key, first year
-  const secrets = 2 * price('secretsManager.secretMonth'); // database credentials, dashboard password
+  const secrets = 3 * price('secretsManager.secretMonth'); // the master's, the loader's, the dashboard's (with its login)
   const alarms = 2 * price('cloudwatch.alarmMonth'); // dead-letter and backlog alarms
   const polls = 5 * (3600 / 20) * HOURS * (price('sqs.standardRequestsPerMillion') / 1e6); // 5 long-pollers
   const image = 1 * 0.2 * price('ecr.storageGbMonth'); // one 0.2 GB dashboard image
