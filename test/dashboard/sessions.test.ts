@@ -5,29 +5,13 @@
  * dashboard's database role, as in AWS: recording, checking and purging logouts is within its grants.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { Database, Row, SqlParams } from '../../db/database';
+import type { Database } from '../../db/database';
 import { startDashboardServer, type RunningDashboard } from '../../dashboard-app/src/server';
 import { startTestDatabase, type TestDatabase } from '../support/local-database';
+import { recording } from '../support/recording-database';
 
 const PASSWORD = 'sessions-test-password-123';
 let t: TestDatabase;
-
-/** A database that counts the statements sent through it. */
-function counting(db: Database): Database & { statements: string[] } {
-  const statements: string[] = [];
-  return {
-    ...db,
-    statements,
-    query: <T extends Row = Row>(sql: string, params?: SqlParams) => {
-      statements.push(sql);
-      return db.query<T>(sql, params);
-    },
-    execute: (sql: string, params?: SqlParams) => {
-      statements.push(sql);
-      return db.execute(sql, params);
-    },
-  };
-}
 
 async function start(db: Database): Promise<RunningDashboard> {
   return startDashboardServer({ db, password: PASSWORD, athena: { unavailable: 'x' }, log: () => {} });
@@ -133,7 +117,7 @@ describe('logout', () => {
 
 describe('the revocation check and a paused database', () => {
   test('requests that do not query Postgres do not query it for the check while it may be paused', async () => {
-    const db = counting(t.dashboard);
+    const db = recording(t.dashboard);
     const b = await start(db);
     try {
       const cookie = await login(b.url);
@@ -148,7 +132,7 @@ describe('the revocation check and a paused database', () => {
   });
 
   test('requests that query Postgres check first, with one statement', async () => {
-    const db = counting(t.dashboard);
+    const db = recording(t.dashboard);
     const b = await start(db);
     try {
       const cookie = await login(b.url);
@@ -163,7 +147,7 @@ describe('the revocation check and a paused database', () => {
 
   test('while Postgres is awake (it answered this instance within the last minute), every request checks', async () => {
     const a = await start(t.dashboard);
-    const db = counting(t.dashboard);
+    const db = recording(t.dashboard);
     const b = await start(db);
     try {
       const cookie = await login(a.url);

@@ -7,7 +7,6 @@
  */
 import { createHash, createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Database, Row, SqlParams } from '../../db/database';
 import { handler } from '../../lambda/role-passwords/handler';
 import {
   parseRoleSecrets,
@@ -19,6 +18,7 @@ import { scramVerifier } from '../../lambda/role-passwords/scram';
 import { LOGIN_PASSWORD_KEY } from '../../db/login-password';
 import { DATABASE_ROLES } from '../../migrations/roles';
 import { startTestDatabase, type TestDatabase } from '../support/local-database';
+import { recording } from '../support/recording-database';
 
 const ARN = 'arn:aws:secretsmanager:us-east-1:111111111111:secret:dashboard-AbCdEf';
 const PASSWORD = 'Aa1Bb2Cc3Dd4Ee5Ff6Gg7Hh8Ii9Jj0Kk';
@@ -29,23 +29,6 @@ function store(values: Record<string, string>): SecretStore & { values: Record<s
     read: async (arn) => values[arn] ?? Promise.reject(new Error(`no secret ${arn}`)),
     write: async (arn, value) => {
       values[arn] = value;
-    },
-  };
-}
-
-/** A database that records the statements sent through it. */
-function recording(db: Database): Database & { statements: string[] } {
-  const statements: string[] = [];
-  return {
-    ...db,
-    statements,
-    query: <T extends Row = Row>(sql: string, params?: SqlParams) => {
-      statements.push(sql);
-      return db.query<T>(sql, params);
-    },
-    execute: <T extends Row = Row>(sql: string, params?: SqlParams) => {
-      statements.push(sql);
-      return db.execute<T>(sql, params);
     },
   };
 }

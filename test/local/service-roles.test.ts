@@ -26,6 +26,7 @@ import {
 import { startLocalPlatform, type LocalPlatform } from '../../local/start';
 import { DATABASE_ROLES } from '../../migrations/roles';
 import { startTestDatabase, type TestDatabase } from '../support/local-database';
+import { loginCookie } from '../support/dashboard-login';
 import { FREE_PORTS } from '../support/local-platform';
 
 const target = (secretArn: string) => ({
@@ -159,14 +160,7 @@ describe('npm start', () => {
     expect(process.env.DB_SECRET_ARN).toBe(LOCAL_LOADER_SECRET_ARN);
     // The dashboard's database view lists only the tables its role may read: not schema_migrations.
     const url = line('dashboard')!;
-    const password = line('password')!;
-    const login = await fetch(`${url}/login`, {
-      method: 'POST',
-      redirect: 'manual',
-      headers: { origin: url, 'content-type': 'application/json' },
-      body: JSON.stringify({ password }),
-    });
-    const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+    const cookie = await loginCookie(url, line('password')!);
     const status = (await (await fetch(`${url}/api/database`, { headers: { cookie } })).json()) as {
       tables: { name: string }[];
     };
