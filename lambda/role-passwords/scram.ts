@@ -6,6 +6,10 @@ import { createHash, createHmac, pbkdf2Sync, randomBytes } from 'node:crypto';
  * Postgres stores it as it is, so the password itself never appears in a statement (nor in a log line
  * that quotes one). https://www.postgresql.org/docs/current/catalog-pg-authid.html and RFC 5802.
  *
+ * Aurora PostgreSQL 14 and later store new passwords as SCRAM-SHA-256 by default (`password_encryption`),
+ * and the Data API signs in to such clusters, the master included:
+ * https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/PostgreSQL_Password_Encryption_configuration.html
+ *
  * Only printable ASCII passwords are accepted: for them the SASLprep normalisation Postgres applies
  * changes nothing, so the verifier computed here is the one Postgres would compute.
  */
