@@ -1,0 +1,123 @@
+import { chartPlan, measuresOf } from '../../../datasets/chart-plan';
+import type { Dataset } from '../../../datasets/types';
+import type { Database } from '../../../db/database';
+import { CLAIM_PENDING_SQL, recomputeDaysSql } from './sql';
+
+/**
+ * Keeps the metric rollups of a dataset exact (tables of migration 0006), per UTC day.
+ *
+ * Which days are out of date is recorded by the database itself: statement triggers on the dataset
+ * table add to `metric_rollup_pending` the day of every row a statement inserts, updates (its old
+ * and its new day) or deletes, in the same transaction as the write. A reload that changes nothing
+ * marks nothing; a correction that moves a record to another day marks both; a manual `DELETE` or
+ * `UPDATE` is covered as well as the loader's writes.
+ *
+ * A refresh recomputes the pending days that are over, exactly, from the table, a few days per
+ * transaction: it claims them (deleting them from the pending table, each locked in order, see
+ * `CLAIM_PENDING_SQL`), then recomputes them from the rows it reads after the claim. A failure rolls
+ * the transaction back, claim included: the days stay pending. The current day is left pending
+ * until it ends: it changes with every load, and recomputing it each time would cost a load of the
+ * whole day; the dashboard reads pending days from the rows, so the charts are exact all the same.
+ * Any refresh recomputes every pending day of the dataset, whoever marked it, so concurrent loaders
+ * share the work.
+ */
+
+const DAY_MS = 86_400_000;
+
+/** Days recomputed per transaction. */
+export const DAYS_PER_REFRESH = 31;
+
+/** Whether a dataset has metric rollups: every dataset the metrics view charts. */
+export function hasMetricRollups(dataset: Dataset): boolean {
+  return measuresOf(dataset).length > 0 && dataset.columns.some((c) => c.role === 'time');
+}
+
+/** Serializes the rollup writes of one dataset until the transaction ends. */
+async function lockRollups(tx: Database, dataset: Dataset): Promise<void> {
+  await tx.query(
+    "SELECT 1 AS locked FROM (SELECT pg_advisory_xact_lock(hashtext('metric_rollups'), hashtext(:dataset))) lock",
+    { dataset: dataset.name },
+  );
+}
+
+export interface RefreshOutcome {
+  /** Days recomputed. */
+  readonly days: number;
+}
+
+/**
+ * Recomputes every pending day of `dataset` that is over, `daysPerTransaction` at a time, until none
+ * is left. Idempotent; safe to run from any number of loaders at once.
+ */
+export async function refreshMetricRollups(
+  db: Database,
+  dataset: Dataset,
+  daysPerTransaction = DAYS_PER_REFRESH,
+): Promise<RefreshOutcome> {
+  if (!hasMetricRollups(dataset)) return { days: 0 };
+  const recompute = recomputeDaysSql(dataset);
+  let days = 0;
+  for (;;) {
+    const claimed = await db.transaction(async (tx) => {
+      await lockRollups(tx, dataset);
+      const rows = await tx.query<{ day: string }>(CLAIM_PENDING_SQL, {
+        dataset: dataset.name,
+        limit: daysPerTransaction,
+      });
+      if (rows.length > 0) {
+        const days = rows.map((r) => r.day);
+        await tx.query(recompute, {
+          dataset: dataset.name,
+          days: JSON.stringify(days),
+          first: days[0],
+          end: new Date(Date.parse(days[days.length - 1]) + DAY_MS).toISOString(),
+        });
+      }
+      return rows.length;
+    });
+    days += claimed;
+    if (claimed < daysPerTransaction) return { days };
+  }
+}
+
+/** A time range, ISO 8601; `from` inclusive, `to` exclusive. */
+export interface RebuildRange {
+  readonly from: string;
+  readonly to: string;
+}
+
+/**
+ * Recomputes a dataset's rollups from its table: every day of `range` (default: all time) that holds
+ * rows or rollups is marked pending and refreshed. Use it after changing rows with the triggers
+ * disabled, or after restoring a table; the charts stay exact meanwhile. Entity pairs of an age pie
+ * that no row holds any more are dropped.
+ */
+export async function rebuildMetricRollups(
+  db: Database,
+  dataset: Dataset,
+  range?: RebuildRange,
+  daysPerTransaction = DAYS_PER_REFRESH,
+): Promise<RefreshOutcome> {
+  if (!hasMetricRollups(dataset)) return { days: 0 };
+  const plan = chartPlan(dataset, measuresOf(dataset)[0]);
+  const time = plan.time.name;
+  const within = (column: string) =>
+    range ? `${column} >= CAST(:from AS timestamptz) AND ${column} < CAST(:to AS timestamptz)` : 'true';
+  await db.execute(
+    `INSERT INTO metric_rollup_pending (dataset, day)
+     SELECT :dataset, day FROM (
+       SELECT DISTINCT date_trunc('day', ${time}, 'UTC') AS day FROM ${dataset.name} WHERE ${within(time)}
+       UNION SELECT day FROM metric_rollup_days WHERE dataset = :dataset AND ${within('day')}
+     ) days
+     ORDER BY day
+     ON CONFLICT (dataset, day) DO UPDATE SET marked_at = now()`,
+    range ? { dataset: dataset.name, from: range.from, to: range.to } : { dataset: dataset.name },
+  );
+  const outcome = await refreshMetricRollups(db, dataset, daysPerTransaction);
+  // Pairs of an age pie that have no row left on any day.
+  await db.execute(
+    "DELETE FROM metric_rollup_entities WHERE dataset = :dataset AND position(B'1' in days) = 0",
+    { dataset: dataset.name },
+  );
+  return outcome;
+}
