@@ -102,7 +102,7 @@ const CHARTS: { readonly [N in ChartName]: (body: ChartsResponse) => EChartsOpti
     });
   },
   histogram: ({ charts: { histogram } }) =>
-    option(histogram.title, {
+    option(histogram.title + (histogram.approximate ? ' (approximate counts)' : ''), {
       tooltip: tooltip('axis'),
       xAxis: {
         type: 'category',

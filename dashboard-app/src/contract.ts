@@ -59,6 +59,7 @@ export interface ChartsResponse {
     readonly box: {
       readonly title: string;
       readonly y: AxisLabel;
+      /** Quartiles estimated (Athena's approx_percentile, or the rollups' fine bins on a wide range). */
       readonly approximate: boolean;
       readonly stats: {
         count: number;
@@ -72,6 +73,8 @@ export interface ChartsResponse {
     readonly histogram: {
       readonly title: string;
       readonly x: AxisLabel;
+      /** Counts estimated from fine bins (a wide range on Postgres): each within a few percent. */
+      readonly approximate: boolean;
       readonly bins: { from: number; to: number; count: number }[];
     };
     readonly share: {
