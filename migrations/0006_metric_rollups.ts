@@ -39,7 +39,8 @@ const TABLES = [
 
 export const metricRollups: Migration = {
   id: '0006_metric_rollups',
-  description: 'Metric rollups per dataset and day for the dashboard, kept current through statement triggers',
+  description:
+    'Metric rollups per dataset and day for the dashboard, kept current through statement triggers',
   statements: [
     `CREATE TABLE IF NOT EXISTS metric_rollups (
   dataset text NOT NULL,

@@ -115,7 +115,12 @@ function expected(rows: UsageRow[], measure: Measure, from: Date, to: Date) {
   const scatter = [...rows]
     .sort((a, b) => b.consumed_traffic - a.consumed_traffic || byKey(a, b))
     .slice(0, 10)
-    .map((r) => ({ entity: r.person_name, x: r.consumed_traffic, y: value(r), at: Date.parse(r.accessed_at) }));
+    .map((r) => ({
+      entity: r.person_name,
+      x: r.consumed_traffic,
+      y: value(r),
+      at: Date.parse(r.accessed_at),
+    }));
   const maxima = new Map<string, number>();
   for (const r of rows) maxima.set(r.person_name, Math.max(maxima.get(r.person_name) ?? -Infinity, value(r)));
   const top = [...maxima]
@@ -191,48 +196,55 @@ describe.each(RANGES)('usage charts from rollups, $name', ({ from: fromText, to:
   const to = new Date(toText);
   const rows = inRange(from, to);
 
-  test.each(MEASURES)('%s: scatter, bar, line and pie exactly; box plot and histogram within the bin width', async (measure) => {
-    const actual = await fromRollups(usage, measure, from, to);
-    const want = expected(rows, measure, from, to);
-    expect(rows.length).toBeGreaterThan(100);
+  test.each(MEASURES)(
+    '%s: scatter, bar, line and pie exactly; box plot and histogram within the bin width',
+    async (measure) => {
+      const actual = await fromRollups(usage, measure, from, to);
+      const want = expected(rows, measure, from, to);
+      expect(rows.length).toBeGreaterThan(100);
 
-    expect(actual.charts.scatter.points).toEqual(want.scatter);
-    expect(actual.charts.top.bars).toEqual(want.top);
+      expect(actual.charts.scatter.points).toEqual(want.scatter);
+      expect(actual.charts.top.bars).toEqual(want.top);
 
-    expect(actual.charts.series.bucket).toBe(want.unit);
-    expect(actual.charts.series.points.map((p) => [p[0], p[2]])).toEqual(want.series.map((p) => [p[0], p[2]]));
-    actual.charts.series.points.forEach((p, i) => expect(p[1]).toBeCloseTo(want.series[i][1], 6));
+      expect(actual.charts.series.bucket).toBe(want.unit);
+      expect(actual.charts.series.points.map((p) => [p[0], p[2]])).toEqual(
+        want.series.map((p) => [p[0], p[2]]),
+      );
+      actual.charts.series.points.forEach((p, i) => expect(p[1]).toBeCloseTo(want.series[i][1], 6));
 
-    expect(actual.charts.share.slices).toEqual(want.share);
+      expect(actual.charts.share.slices).toEqual(want.share);
 
-    const box = actual.charts.box;
-    expect(box.approximate).toBe(true);
-    expect(actual.rows).toBe(rows.length);
-    expect(box.stats).toMatchObject({ count: want.box.count, min: want.box.min, max: want.box.max });
-    for (const k of ['q1', 'median', 'q3'] as const) {
-      // Off by at most the width of the fine bin the quartile falls in: 2% of its value.
-      expect(Math.abs(box.stats![k] - want.box[k])).toBeLessThanOrEqual(0.02 * Math.abs(want.box[k]) + 1e-9);
-    }
+      const box = actual.charts.box;
+      expect(box.approximate).toBe(true);
+      expect(actual.rows).toBe(rows.length);
+      expect(box.stats).toMatchObject({ count: want.box.count, min: want.box.min, max: want.box.max });
+      for (const k of ['q1', 'median', 'q3'] as const) {
+        // Off by at most the width of the fine bin the quartile falls in: 2% of its value.
+        expect(Math.abs(box.stats![k] - want.box[k])).toBeLessThanOrEqual(
+          0.02 * Math.abs(want.box[k]) + 1e-9,
+        );
+      }
 
-    const histogram = actual.charts.histogram;
-    expect(histogram.approximate).toBe(true);
-    expect(histogram.bins).toHaveLength(HISTOGRAM_BINS);
-    expect(histogram.bins[0].from).toBe(want.box.min);
-    expect(histogram.bins[HISTOGRAM_BINS - 1].to).toBe(want.box.max);
-    expect(histogram.bins.reduce((s, b) => s + b.count, 0)).toBe(rows.length);
-    const { min, max } = want.box;
-    const width = (max - min) / HISTOGRAM_BINS;
-    const exact = new Array<number>(HISTOGRAM_BINS).fill(0);
-    for (const v of want.sorted) exact[Math.min(Math.floor((v - min) / width), HISTOGRAM_BINS - 1)]++;
-    // A count can only be off by the values of the fine bins straddling its two edges (each fine
-    // bin spans 2% of its values), and by one for rounding.
-    const nearEdge = (edge: number) =>
-      want.sorted.filter((v) => Math.abs(v - edge) <= 0.021 * Math.abs(edge) + 1e-9).length;
-    histogram.bins.forEach((bin, i) => {
-      const slack = nearEdge(min + i * width) + nearEdge(min + (i + 1) * width) + 1;
-      expect(Math.abs(bin.count - exact[i])).toBeLessThanOrEqual(slack);
-    });
-  });
+      const histogram = actual.charts.histogram;
+      expect(histogram.approximate).toBe(true);
+      expect(histogram.bins).toHaveLength(HISTOGRAM_BINS);
+      expect(histogram.bins[0].from).toBe(want.box.min);
+      expect(histogram.bins[HISTOGRAM_BINS - 1].to).toBe(want.box.max);
+      expect(histogram.bins.reduce((s, b) => s + b.count, 0)).toBe(rows.length);
+      const { min, max } = want.box;
+      const width = (max - min) / HISTOGRAM_BINS;
+      const exact = new Array<number>(HISTOGRAM_BINS).fill(0);
+      for (const v of want.sorted) exact[Math.min(Math.floor((v - min) / width), HISTOGRAM_BINS - 1)]++;
+      // A count can only be off by the values of the fine bins straddling its two edges (each fine
+      // bin spans 2% of its values), and by one for rounding.
+      const nearEdge = (edge: number) =>
+        want.sorted.filter((v) => Math.abs(v - edge) <= 0.021 * Math.abs(edge) + 1e-9).length;
+      histogram.bins.forEach((bin, i) => {
+        const slack = nearEdge(min + i * width) + nearEdge(min + (i + 1) * width) + 1;
+        expect(Math.abs(bin.count - exact[i])).toBeLessThanOrEqual(slack);
+      });
+    },
+  );
 });
 
 describe('rollups and rows together', () => {
@@ -271,7 +283,9 @@ describe('rollups and rows together', () => {
       expect(rest.histogram).toEqual(actual.charts.histogram);
       expect(rest.share).toEqual(actual.charts.share);
       // Sums over a day's rollup and over its rows differ in the last bits of a double only.
-      expect(series.points.map((p) => [p[0], p[2]])).toEqual(actual.charts.series.points.map((p) => [p[0], p[2]]));
+      expect(series.points.map((p) => [p[0], p[2]])).toEqual(
+        actual.charts.series.points.map((p) => [p[0], p[2]]),
+      );
       series.points.forEach((p, i) => expect(p[1]).toBeCloseTo(actual.charts.series.points[i][1], 9));
     } finally {
       await t.db.execute("DELETE FROM usage WHERE person_name = 'person 99'");
@@ -321,7 +335,9 @@ describe('rollups and rows together', () => {
     const maxima = new Map<string, number>();
     for (const r of selected) maxima.set(r.category, Math.max(maxima.get(r.category) ?? -Infinity, r.normal));
     expect(actual.charts.top.bars).toEqual(
-      [...maxima].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).map(([entity, value]) => ({ entity, value })),
+      [...maxima]
+        .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+        .map(([entity, value]) => ({ entity, value })),
     );
   });
 });

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DATASETS } from '../../datasets';
 import { postgresType } from '../../datasets/sql';
 import type { Dataset } from '../../datasets/types';
+import { hasMetricRollups } from '../../lambda/loader/metric-rollups/refresh';
 import { MIGRATIONS } from '../../migrations/index';
 import { migrationChecksum } from '../../migrations/runner';
 import { startTestDatabase, type TestDatabase } from '../support/local-database';
@@ -152,6 +153,28 @@ describe('the migrations build the schema the dataset definitions describe', () 
         problems.map((p) => `  - ${p}`).join('\n'),
     ).toEqual([]);
   });
+
+  it.each(DATASETS.filter(hasMetricRollups).map((d) => [d.name] as const))(
+    '%s keeps the dashboard rollups current: every write marks its days',
+    async (table) => {
+      const triggers = await t.db.query<{ name: string }>(
+        `SELECT tgname AS name FROM pg_trigger
+         WHERE tgrelid = CAST(:table AS regclass) AND NOT tgisinternal ORDER BY tgname`,
+        { table },
+      );
+      expect(
+        triggers.map((r) => r.name),
+        `table ${table} is charted from metric rollups: add the triggers of migration 0006 for it in a new migration`,
+      ).toEqual(
+        expect.arrayContaining([
+          'metric_rollups_delete',
+          'metric_rollups_insert',
+          'metric_rollups_truncate',
+          'metric_rollups_update',
+        ]),
+      );
+    },
+  );
 
   it('reports a changed definition with the statement that fixes it', () => {
     const usage = DATASETS.find((d) => d.name === 'usage')!;

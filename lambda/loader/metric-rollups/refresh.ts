@@ -1,7 +1,7 @@
 import { chartPlan, measuresOf } from '../../../datasets/chart-plan';
 import type { Dataset } from '../../../datasets/types';
 import type { Database } from '../../../db/database';
-import { CLAIM_PENDING_SQL, recomputeDaysSql } from './sql';
+import { CLAIM_PENDING_SQL, DUE_SQL, recomputeDaysSql } from './sql';
 
 /**
  * Keeps the metric rollups of a dataset exact (tables of migration 0006), per UTC day.
@@ -55,7 +55,10 @@ export async function refreshMetricRollups(
   daysPerTransaction = DAYS_PER_REFRESH,
 ): Promise<RefreshOutcome> {
   if (!hasMetricRollups(dataset)) return { days: 0 };
-  const recompute = recomputeDaysSql(dataset);
+  // Most loads only touch the current day: one read, no transaction.
+  const [due] = await db.query<{ due: boolean }>(DUE_SQL, { dataset: dataset.name });
+  if (!due?.due) return { days: 0 };
+  const recompute = { gaps: recomputeDaysSql(dataset), contiguous: recomputeDaysSql(dataset, true) };
   let days = 0;
   for (;;) {
     const claimed = await db.transaction(async (tx) => {
@@ -66,11 +69,13 @@ export async function refreshMetricRollups(
       });
       if (rows.length > 0) {
         const days = rows.map((r) => r.day);
-        await tx.query(recompute, {
+        const end = Date.parse(days[days.length - 1]) + DAY_MS;
+        const contiguous = end - Date.parse(days[0]) === days.length * DAY_MS;
+        await tx.query(contiguous ? recompute.contiguous : recompute.gaps, {
           dataset: dataset.name,
           days: JSON.stringify(days),
           first: days[0],
-          end: new Date(Date.parse(days[days.length - 1]) + DAY_MS).toISOString(),
+          end: new Date(end).toISOString(),
         });
       }
       return rows.length;

@@ -31,6 +31,11 @@ function sourceColumns(dataset: Dataset): string[] {
   return [...new Set(names)];
 }
 
+/** Whether `:dataset` has a pending day that is over (the current day waits until it ends). */
+export const DUE_SQL = `SELECT EXISTS (
+  SELECT 1 FROM metric_rollup_pending WHERE dataset = :dataset AND day + interval '24 hours' <= now()
+) AS due`;
+
 /**
  * Claims up to `:limit` pending days of `:dataset` that are over (the current day keeps changing,
  * so it is read from the rows until it ends), oldest first. Each is locked in order and deleted from
@@ -74,10 +79,11 @@ function scatterGroups(dataset: Dataset): { reference: string; notNull: string[]
 
 /**
  * Recomputes the rollups of the days in `:days` (a JSON array of ISO instants at 00:00 UTC, whose
- * old rollups the claim deleted) from the dataset's rows, and records the entity/birth-date pairs
- * of an age pie.
+ * old rollups the claim deleted; `:first` the first, `:end` the end of the last) from the dataset's
+ * rows, and the age pie's entity bits. `contiguous`: the days follow each other without a gap, so
+ * the range alone selects their rows.
  */
-export function recomputeDaysSql(dataset: Dataset): string {
+export function recomputeDaysSql(dataset: Dataset, contiguous = false): string {
   const measures = measuresOf(dataset);
   const plan = chartPlan(dataset, measures[0]);
   const time = plan.time.name;
@@ -89,24 +95,20 @@ export function recomputeDaysSql(dataset: Dataset): string {
   const hourCount = (m: Column, i: number) => (m.nullable ? `_n${i}` : '_rows');
   const hourColumns = [
     '_rows',
-    ...measures.flatMap((m, i) => [
-      ...(m.nullable ? [`_n${i}`] : []),
-      `_total${i}`,
-      `_low${i}`,
-      `_high${i}`,
-    ]),
+    ...measures.flatMap((m, i) => [...(m.nullable ? [`_n${i}`] : []), `_total${i}`, `_low${i}`, `_high${i}`]),
   ];
   const ctes: string[] = [
     `claimed AS (
   SELECT CAST(value AS timestamptz) AS _day FROM jsonb_array_elements_text(CAST(:days AS jsonb))
 )`,
     // A range predicate the planner can estimate (a seq scan when the days cover most of the
-    // table, the time index otherwise), narrowed to the claimed days.
+    // table, the time index otherwise), narrowed to the claimed days unless they follow each other.
     `src AS MATERIALIZED (
   SELECT date_trunc('day', ${time}, 'UTC') AS _day, ${sourceColumns(dataset).join(', ')}
   FROM ${dataset.name}
-  WHERE ${time} >= CAST(:first AS timestamptz) AND ${time} < CAST(:end AS timestamptz)
-    AND date_trunc('day', ${time}, 'UTC') IN (SELECT _day FROM claimed)
+  WHERE ${time} >= CAST(:first AS timestamptz) AND ${time} < CAST(:end AS timestamptz)${
+    contiguous ? '' : `\n    AND date_trunc('day', ${time}, 'UTC') IN (SELECT _day FROM claimed)`
+  }
 )`,
     `hours AS (
   SELECT _day, CAST(date_part('hour', ${time} AT TIME ZONE 'UTC') AS integer) AS _hour, count(*) AS _rows,
