@@ -1,3 +1,4 @@
+import { SYSTEM_COLUMNS } from './system-columns';
 import type { Column, ColumnType, Dataset } from './types';
 
 /**
@@ -19,8 +20,8 @@ const POSTGRES_TYPES: Record<ColumnType, string> = {
   json: 'jsonb',
 };
 
-/** The Postgres type of a column. */
-export function postgresType(column: Column): string {
+/** The Postgres type of a column (a dataset column or a system column). */
+export function postgresType(column: Pick<Column, 'type'>): string {
   return POSTGRES_TYPES[column.type];
 }
 
@@ -32,13 +33,14 @@ export function timeColumn(dataset: Dataset): Column {
 }
 
 /**
- * `CREATE TABLE IF NOT EXISTS` for the dataset (its key as primary key) and an index on its time
- * column, so dashboards read time ranges without scanning the table.
+ * `CREATE TABLE IF NOT EXISTS` for the dataset (its key as primary key, the system columns after its
+ * own) and an index on its time column, so dashboards read time ranges without scanning the table.
  */
 export function createTableSql(dataset: Dataset): string[] {
-  const columns = dataset.columns.map(
-    (c) => `  ${c.name} ${postgresType(c)}${c.nullable ? '' : ' NOT NULL'}`,
-  );
+  const columns = [
+    ...dataset.columns.map((c) => `  ${c.name} ${postgresType(c)}${c.nullable ? '' : ' NOT NULL'}`),
+    ...SYSTEM_COLUMNS.map((c) => `  ${c.name} ${postgresType(c)} NOT NULL DEFAULT ${c.legacyDefault}`),
+  ];
   const time = timeColumn(dataset);
   return [
     `CREATE TABLE IF NOT EXISTS ${dataset.name} (\n${columns.join(',\n')},\n  PRIMARY KEY (${dataset.key.join(', ')})\n)`,

@@ -1,3 +1,4 @@
+import { unstorableText } from './storable-text';
 import type { Column, ColumnType, Dataset } from './types';
 
 /**
@@ -10,7 +11,10 @@ import type { Column, ColumnType, Dataset } from './types';
  * - a field that is not a column is an error (a misspelt field would otherwise be lost silently);
  * - values are normalised: timestamps become ISO 8601 UTC (`2024-05-01T12:00:00.000Z`), UUIDs
  *   lower case, `numeric` a canonical decimal string, `bigint` a number when it is a safe integer;
- * - absent and `null` are the same for a nullable column (normalised to `null`).
+ * - absent and `null` are the same for a nullable column (normalised to `null`);
+ * - only what Postgres can store is accepted ("accepted" means "will load"): no lone UTF-16
+ *   surrogate and no NUL character in any string (JSON keys included), no number beyond the range of
+ *   a 64-bit double (`1E400` parses as Infinity), no JSON nested deeper than `MAX_JSON_DEPTH`.
  */
 
 /** One problem with one field of one record. */
@@ -42,17 +46,76 @@ const TIMESTAMP =
 const DECIMAL = /^[+-]?(\d+(\.\d*)?|\.\d+)$/;
 const INTEGER_TEXT = /^[+-]?\d+$/;
 
+/**
+ * The deepest nesting of arrays and objects accepted in a record. Records are flat and `json`
+ * values rarely nest beyond a few levels; the limit keeps every value well within what JSON
+ * serialisation and the Postgres JSON parser handle (both recurse).
+ */
+export const MAX_JSON_DEPTH = 64;
+
 /** Shows a received value in an error message: JSON text, at most 200 characters. */
 export function showValue(value: unknown): string {
   if (value === undefined) return 'undefined';
+  // JSON has no Infinity: a number beyond the double range (1E400) would show as null.
+  if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
+  if (jsonDepth(value) > MAX_JSON_DEPTH)
+    return `(${kindOf(value)} nested more than ${MAX_JSON_DEPTH} levels)`;
   let text: string;
   try {
     text = JSON.stringify(value) ?? String(value);
   } catch {
-    text = String(value);
+    text = `(${kindOf(value)})`;
   }
   return text.length > 200 ? `${text.slice(0, 197)}...` : text;
 }
+
+/**
+ * How deeply arrays and objects nest in `value` (a scalar is 0), counting no further than
+ * `MAX_JSON_DEPTH + 1`. Iterative, so a value nested 100,000 levels deep costs no stack.
+ */
+export function jsonDepth(value: unknown): number {
+  if (typeof value !== 'object' || value === null) return 0;
+  let deepest = 0;
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop()!;
+    if (depth > deepest) deepest = depth;
+    if (deepest > MAX_JSON_DEPTH) return deepest;
+    for (const child of Array.isArray(node) ? node : Object.values(node as object)) {
+      if (typeof child === 'object' && child !== null) stack.push([child, depth + 1]);
+    }
+  }
+  return deepest;
+}
+
+/** Why Postgres could not store this JSON value, or undefined when it can. Iterative, like `jsonDepth`. */
+function unstorableJson(value: unknown): string | undefined {
+  if (jsonDepth(value) > MAX_JSON_DEPTH) return `is nested more than ${MAX_JSON_DEPTH} levels deep`;
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (typeof node === 'string') {
+      const problem = unstorableText(node);
+      if (problem) return `${problem} (in ${showValue(node)})`;
+    } else if (typeof node === 'number') {
+      if (!Number.isFinite(node)) return TOO_LARGE;
+    } else if (typeof node === 'object' && node !== null) {
+      if (Array.isArray(node)) {
+        stack.push(...node);
+      } else {
+        for (const [key, child] of Object.entries(node)) {
+          const problem = unstorableText(key);
+          if (problem) return `has a key that ${problem} (${showValue(key)})`;
+          stack.push(child);
+        }
+      }
+    }
+  }
+  return undefined;
+}
+
+const TOO_LARGE =
+  'is too large: a JSON number must lie within ±1.8e308 (a 64-bit double); 1E400 and beyond overflow';
 
 /** What a column accepts, in words, for error messages and docs. */
 export function describeColumn(column: Column): string {
@@ -143,8 +206,8 @@ function normalizeValue(column: Column, value: unknown): string | number | boole
   switch (column.type) {
     case 'text': {
       if (typeof value !== 'string') throw new Problem(`is a ${kindOf(value)}, not a string`);
-      if (value.includes('\u0000'))
-        throw new Problem('contains a NUL character (\\u0000), which Postgres text cannot store');
+      const unstorable = unstorableText(value);
+      if (unstorable) throw new Problem(unstorable);
       if (column.maxLength !== undefined && [...value].length > column.maxLength) {
         throw new Problem(`is longer than ${column.maxLength} characters`);
       }
@@ -153,6 +216,7 @@ function normalizeValue(column: Column, value: unknown): string | number | boole
       return value;
     }
     case 'integer': {
+      if (typeof value === 'number' && !Number.isFinite(value)) throw new Problem(TOO_LARGE);
       if (typeof value !== 'number' || !Number.isInteger(value)) {
         throw new Problem(
           typeof value === 'number' ? 'is not a whole number' : `is a ${kindOf(value)}, not a number`,
@@ -164,6 +228,7 @@ function normalizeValue(column: Column, value: unknown): string | number | boole
     }
     case 'bigint': {
       if (typeof value === 'number') {
+        if (!Number.isFinite(value)) throw new Problem(TOO_LARGE);
         if (!Number.isSafeInteger(value)) {
           throw new Problem(
             Number.isInteger(value)
@@ -189,15 +254,15 @@ function normalizeValue(column: Column, value: unknown): string | number | boole
       throw new Problem(`is a ${kindOf(value)}, not an integer`);
     }
     case 'double': {
-      if (typeof value !== 'number' || !Number.isFinite(value))
-        throw new Problem(`is a ${kindOf(value)}, not a number`);
+      if (typeof value !== 'number') throw new Problem(`is a ${kindOf(value)}, not a number`);
+      if (!Number.isFinite(value)) throw new Problem(TOO_LARGE);
       checkRange(column, value);
       return value;
     }
     case 'numeric': {
       let text: string;
       if (typeof value === 'number') {
-        if (!Number.isFinite(value)) throw new Problem('is not a finite number');
+        if (!Number.isFinite(value)) throw new Problem(TOO_LARGE);
         text = String(value);
         if (/e/i.test(text)) throw new Problem('needs an exponent: send it as a decimal string instead');
       } else if (typeof value === 'string') {
@@ -230,8 +295,11 @@ function normalizeValue(column: Column, value: unknown): string | number | boole
       if (typeof value !== 'string' || !UUID.test(value)) throw new Problem('is not a UUID');
       return value.toLowerCase();
     }
-    case 'json':
+    case 'json': {
+      const unstorable = unstorableJson(value);
+      if (unstorable) throw new Problem(unstorable);
       return value as object;
+    }
   }
 }
 
@@ -248,6 +316,7 @@ export function recordValidator(dataset: Dataset): (input: unknown) => Validatio
   const expected = new Map(columns.map((c) => [c.name, describeColumn(c)]));
   return (input) => {
     if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+      const deep = jsonDepth(input) > MAX_JSON_DEPTH;
       return {
         ok: false,
         errors: [
@@ -255,7 +324,9 @@ export function recordValidator(dataset: Dataset): (input: unknown) => Validatio
             field: '(record)',
             expected: `a JSON object with the fields of dataset "${dataset.name}"`,
             value: showValue(input),
-            message: `The record is a ${kindOf(input)}, not a JSON object.`,
+            message: deep
+              ? `The record is a ${kindOf(input)} nested more than ${MAX_JSON_DEPTH} levels deep, not a JSON object.`
+              : `The record is a ${kindOf(input)}, not a JSON object.`,
           },
         ],
       };

@@ -1,10 +1,11 @@
+import { SYSTEM_COLUMN_NAMES } from '../datasets/system-columns';
 import type { Column, Dataset } from '../datasets/types';
 import type { SqlParams, SqlValue } from './database';
 import { isTypedValue, sqlDate, sqlDecimal, sqlJson, sqlTimestamp, sqlUuid } from './sql-values';
 
 /**
- * The idempotent inserts of a dataset (one row of named parameters, or many rows in one JSON
- * parameter), and the conversion of a record to those parameters.
+ * The writes of a dataset's rows (one row of named parameters, or many rows in one JSON parameter
+ * keeping the latest version of each record), and the conversion of a record to those parameters.
  */
 
 /** `INSERT ... VALUES (:column, ...) ON CONFLICT (<key>) DO NOTHING`: re-loading a row is harmless. */
@@ -17,18 +18,36 @@ export function insertSql(dataset: Dataset): string {
 }
 
 /**
- * `INSERT ... SELECT` of the rows in the JSON array `:rows` (objects keyed by column name, see
- * `toJsonRow`), expanded into the table's row type by `json_populate_recordset`, `ON CONFLICT (<key>)
- * DO NOTHING`. A whole batch travels as one parameter, which the Data API handles far faster than one
- * parameter per value; `numberOfRecordsUpdated` counts the rows that were new. `json` rather than
- * `jsonb`: the rows are read once, so building the binary `jsonb` form first only costs time.
+ * The upsert of a batch of rows that keeps, for each key, the latest version of the record: the rows
+ * travel in the JSON array `:rows` (objects keyed by column name plus `_line_number`, see `toJsonRow`),
+ * expanded into the table's row type by `json_populate_recordset`; the version of their object comes
+ * as `:ingested_at` and `:object_key`. A row replaces a stored one only when its version, the system
+ * columns of `datasets/system-columns.ts` compared in order, is newer, so the result does not depend
+ * on the order in which objects load, and loading the same version again changes nothing.
+ *
+ * Returns one row: `inserted` (new keys) and `updated` (stored rows replaced by a newer version);
+ * `xmax = 0` tells a freshly inserted row from an updated one. A whole batch travels as one parameter,
+ * which the Data API handles far faster than one parameter per value. `json` rather than `jsonb`:
+ * the rows are read once, so building the binary `jsonb` form first only costs time.
  */
-export function insertJsonRowsSql(dataset: Dataset): string {
-  const names = dataset.columns.map((c) => c.name).join(', ');
+export function upsertJsonRowsSql(dataset: Dataset): string {
+  const names = dataset.columns.map((c) => c.name);
+  const keys = new Set(dataset.key);
+  const lineNumber = SYSTEM_COLUMN_NAMES[2];
+  const updates = [...names.filter((n) => !keys.has(n)), ...SYSTEM_COLUMN_NAMES].map(
+    (n) => `${n} = EXCLUDED.${n}`,
+  );
+  const stored = SYSTEM_COLUMN_NAMES.map((n) => `t.${n}`).join(', ');
+  const incoming = SYSTEM_COLUMN_NAMES.map((n) => `EXCLUDED.${n}`).join(', ');
   return (
-    `INSERT INTO ${dataset.name} (${names}) SELECT ${names} ` +
-    `FROM json_populate_recordset(NULL::${dataset.name}, CAST(:rows AS json)) ` +
-    `ON CONFLICT (${dataset.key.join(', ')}) DO NOTHING`
+    `WITH upserted AS (INSERT INTO ${dataset.name} AS t (${[...names, ...SYSTEM_COLUMN_NAMES].join(', ')}) ` +
+    `SELECT ${names.map((n) => `r.${n}`).join(', ')}, CAST(:ingested_at AS timestamptz), :object_key, r.${lineNumber} ` +
+    `FROM json_populate_recordset(NULL::${dataset.name}, CAST(:rows AS json)) AS r ` +
+    `ON CONFLICT (${dataset.key.join(', ')}) DO UPDATE SET ${updates.join(', ')} ` +
+    `WHERE (${stored}) < (${incoming}) ` +
+    'RETURNING (xmax = 0) AS inserted) ' +
+    'SELECT CAST(count(*) FILTER (WHERE inserted) AS integer) AS inserted, ' +
+    'CAST(count(*) FILTER (WHERE NOT inserted) AS integer) AS updated FROM upserted'
   );
 }
 
@@ -115,7 +134,7 @@ export function toSqlParams(dataset: Dataset, record: Readonly<Record<string, un
 }
 
 /**
- * A record as one element of the `:rows` array of `insertJsonRowsSql`, checked as by `toSqlParams`.
+ * A record as one element of the `:rows` array of `upsertJsonRowsSql`, checked as by `toSqlParams`.
  * Each value takes the JSON form Postgres reads back exactly: `numeric` and `bigint` beyond 2^53 as
  * decimal strings, timestamps in UTC with a `Z` (so the session time zone plays no part), `json`
  * values as they are; null for an absent value (JSON cannot carry `-0`, which becomes 0).

@@ -1,5 +1,6 @@
+import { structuredLogger } from '../shared/log';
 import { createS3Client, s3ObjectWriter } from '../shared/s3';
-import { datasetFromPath, ingest, IngestError } from './ingest';
+import { datasetFromPath, ingest, IngestError, StorageError } from './ingest';
 
 /** The parts of a Lambda Function URL request (payload format 2.0) the ingest function reads. */
 export interface FunctionUrlEvent {
@@ -17,6 +18,7 @@ export interface FunctionUrlResult {
 }
 
 const writer = s3ObjectWriter(createS3Client());
+const log = structuredLogger();
 
 function json(statusCode: number, body: unknown): FunctionUrlResult {
   return { statusCode, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
@@ -29,18 +31,30 @@ function header(event: FunctionUrlEvent, name: string): string | undefined {
 
 /**
  * `POST /<dataset>` with a JSON array or NDJSON body (optionally gzip). Answers 200 with a
- * per-record report when at least one record was accepted, 422 when none was, and 4xx with a
- * precise message for requests that cannot be read at all.
+ * per-record report when at least one record was accepted, 422 when none was, a 4xx with a precise
+ * message for requests that cannot be read at all, and 5xx only when a retry can help (503: the
+ * lake could not be written) or the fault is ours (500). A request refused or failed as a whole
+ * leaves one structured log line with the dataset.
  */
 export async function handler(event: FunctionUrlEvent): Promise<FunctionUrlResult> {
+  const requestId = event.requestContext.requestId;
+  const dataset = event.rawPath.replace(/^\/+|\/+$/g, '');
   const bucket = process.env.LAKE_BUCKET;
-  if (!bucket) return json(500, { error: 'ConfigurationError', message: 'LAKE_BUCKET is not set.' });
+  if (!bucket) {
+    log.error({
+      message: 'ingest request failed',
+      requestId,
+      dataset,
+      status: 500,
+      error: 'LAKE_BUCKET is not set',
+    });
+    return json(500, { error: 'ConfigurationError', message: 'LAKE_BUCKET is not set.', requestId });
+  }
   try {
     const method = event.requestContext.http.method.toUpperCase();
     if (method !== 'POST') {
       throw new IngestError(405, 'MethodNotAllowed', `Use POST /<dataset> to send records (got ${method}).`);
     }
-    const dataset = datasetFromPath(event.rawPath);
     const body =
       event.body === undefined
         ? Buffer.alloc(0)
@@ -48,37 +62,62 @@ export async function handler(event: FunctionUrlEvent): Promise<FunctionUrlResul
     const response = await ingest(
       { writer, bucket },
       {
-        datasetName: dataset.name,
+        datasetName: datasetFromPath(event.rawPath).name,
         body,
         contentType: header(event, 'content-type'),
         contentEncoding: header(event, 'content-encoding'),
       },
     );
-    console.info(
-      JSON.stringify({
-        message: 'batch ingested',
-        requestId: event.requestContext.requestId,
-        dataset: response.dataset,
-        accepted: response.accepted,
-        rejected: response.rejected,
-        objectKey: response.objectKey,
-      }),
-    );
+    log.info({
+      message: 'batch ingested',
+      requestId,
+      dataset: response.dataset,
+      accepted: response.accepted,
+      rejected: response.rejected,
+      objectKey: response.objectKey,
+      rejectedObjectKey: response.rejectedObjectKey,
+    });
     return json(response.accepted > 0 ? 200 : 422, response);
   } catch (err) {
     if (err instanceof IngestError) {
+      log.warn({
+        message: 'ingest request refused',
+        requestId,
+        dataset,
+        status: err.statusCode,
+        error: err.code,
+        reason: err.message,
+      });
       return json(err.statusCode, { error: err.code, message: err.message, ...err.details });
     }
-    console.error(
-      JSON.stringify({
-        message: 'ingest failed',
-        error: (err as Error).message,
-        stack: (err as Error).stack,
-      }),
-    );
+    if (err instanceof StorageError) {
+      // S3 errors such as SlowDown or InternalError pass: the same request is safe to send again.
+      log.error({
+        message: 'ingest request failed',
+        requestId,
+        dataset,
+        status: 503,
+        objectKey: err.objectKey,
+        error: err.message,
+      });
+      return json(503, {
+        error: 'StorageUnavailable',
+        message: 'The batch could not be stored; retry the same request.',
+        requestId,
+      });
+    }
+    log.error({
+      message: 'ingest request failed',
+      requestId,
+      dataset,
+      status: 500,
+      error: (err as Error).message,
+      stack: (err as Error).stack,
+    });
     return json(500, {
       error: 'InternalError',
-      message: 'The batch could not be stored; retry the same request.',
+      message: `The request could not be processed and nothing was stored (request id ${requestId ?? 'unknown'}).`,
+      requestId,
     });
   }
 }

@@ -2,7 +2,14 @@ import { createHash } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { datasetNames, findDataset } from '../../datasets';
 import type { Dataset } from '../../datasets/types';
-import { recordTime, recordValidator, type FieldError, type NormalizedRecord } from '../../datasets/validate';
+import {
+  jsonDepth,
+  MAX_JSON_DEPTH,
+  recordTime,
+  recordValidator,
+  type FieldError,
+  type NormalizedRecord,
+} from '../../datasets/validate';
 import type { ObjectWriter } from '../shared/s3';
 import { canonicalNdjson } from '../shared/ndjson';
 
@@ -13,6 +20,19 @@ export const INGEST_LIMITS = {
   /** Most records in one request. */
   maxRecords: 50_000,
 } as const;
+
+/** The lake could not be written: a retry of the same request can succeed (mapped to a 503). */
+export class StorageError extends Error {
+  constructor(
+    readonly objectKey: string,
+    cause: unknown,
+  ) {
+    super(`Writing ${objectKey} to the lake failed: ${(cause as Error)?.message ?? String(cause)}`, {
+      cause,
+    });
+    this.name = 'StorageError';
+  }
+}
 
 /** A request the caller must fix; mapped to an HTTP 4xx by the handler. */
 export class IngestError extends Error {
@@ -31,7 +51,11 @@ export interface IngestRequest {
   /** The dataset named by the path (`POST /<dataset>`). */
   readonly datasetName: string;
   readonly body: Uint8Array;
-  /** `application/json` (array), `application/x-ndjson`; anything else is sniffed. */
+  /**
+   * `application/json` (an array), `application/x-ndjson` or `application/ndjson` (one record per
+   * line), `application/gzip`; absent: the body is recognised by its first character. Anything else
+   * is refused with 415.
+   */
   readonly contentType?: string;
   /** `gzip` or absent; a gzip body is also recognised by its magic bytes. */
   readonly contentEncoding?: string;
@@ -117,9 +141,67 @@ function tooLarge(what: string): IngestError {
   );
 }
 
+/** Media types of a JSON array body. */
+const JSON_TYPES = ['application/json'];
+/** Media types of an NDJSON body (one record per line). */
+const NDJSON_TYPES = ['application/x-ndjson', 'application/ndjson'];
+/** Media types of a gzip file holding either; the body must be gzip. */
+const GZIP_TYPES = ['application/gzip', 'application/x-gzip'];
+
+/** How a request's Content-Type says to read its body. */
+export type BodyKind = 'json' | 'ndjson' | 'gzip' | 'unnamed';
+
+/**
+ * Reads the Content-Type: a JSON or NDJSON type (optionally `charset=utf-8`), a gzip type, or none.
+ * Anything else, or another charset, is a 415 that names the accepted types.
+ */
+export function bodyKind(contentType: string | undefined): BodyKind {
+  if (contentType === undefined || contentType.trim() === '') return 'unnamed';
+  const [type, ...params] = contentType.split(';').map((part) => part.trim().toLowerCase());
+  const accepted =
+    'send application/json (an array of records) or application/x-ndjson (one record per line), ' +
+    'in UTF-8, optionally compressed with Content-Encoding: gzip.';
+  const charset = params
+    .find((p) => p.startsWith('charset='))
+    ?.slice('charset='.length)
+    .replace(/"/g, '');
+  if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
+    throw new IngestError(415, 'UnsupportedMediaType', `Charset "${charset}" is not supported: ${accepted}`);
+  }
+  if (JSON_TYPES.includes(type)) return 'json';
+  if (NDJSON_TYPES.includes(type)) return 'ndjson';
+  if (GZIP_TYPES.includes(type)) return 'gzip';
+  throw new IngestError(
+    415,
+    'UnsupportedMediaType',
+    `Content-Type "${contentType}" is not accepted: ${accepted}`,
+    {
+      acceptedTypes: [...JSON_TYPES, ...NDJSON_TYPES, ...GZIP_TYPES],
+    },
+  );
+}
+
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+
+/**
+ * The body as text: UTF-8 (invalid bytes are a 400, they would otherwise be replaced silently), a
+ * leading byte order mark dropped, for arrays and NDJSON alike.
+ */
+export function bodyText(body: Buffer): string {
+  try {
+    return UTF8.decode(body);
+  } catch {
+    throw new IngestError(
+      400,
+      'InvalidUtf8',
+      'The request body is not valid UTF-8: send the records in UTF-8.',
+    );
+  }
+}
+
 /** Parses a JSON array or NDJSON body into records. Malformed JSON is a 400 naming the line. */
 export function parseRecords(text: string, contentType?: string): unknown[] {
-  const type = contentType?.split(';')[0].trim().toLowerCase();
+  const type = bodyKind(contentType);
   const trimmed = text.trimStart();
   if (trimmed.length === 0) {
     throw new IngestError(
@@ -128,10 +210,9 @@ export function parseRecords(text: string, contentType?: string): unknown[] {
       'The request body is empty: send a JSON array or NDJSON records.',
     );
   }
+  // A JSON body of one line that is not an array is refused below (NotAnArray), not read as NDJSON.
   const asArray =
-    type === 'application/json'
-      ? trimmed.startsWith('[') || !trimmed.includes('\n')
-      : trimmed.startsWith('[');
+    type === 'json' ? trimmed.startsWith('[') || !trimmed.includes('\n') : trimmed.startsWith('[');
   if (asArray) {
     let value: unknown;
     try {
@@ -233,7 +314,10 @@ export function prepareBatch(dataset: Dataset, records: readonly unknown[], now:
       const time = recordTime(dataset, result.record);
       if (time !== undefined && (earliest === undefined || time < earliest)) earliest = time;
     } else {
-      rejected.push({ index, errors: result.errors, record: input });
+      // A record too deep to serialise is kept as a note: its errors say what was wrong with it.
+      const record =
+        jsonDepth(input) > MAX_JSON_DEPTH ? `(nested more than ${MAX_JSON_DEPTH} levels)` : input;
+      rejected.push({ index, errors: result.errors, record });
       results.push({ index, status: 'rejected', errors: result.errors });
     }
   });
@@ -268,23 +352,25 @@ export async function ingest(deps: IngestDependencies, request: IngestRequest): 
       'The request body is empty: send a JSON array or NDJSON records.',
     );
   }
-  const text = decodeBody(request.body, request.contentEncoding).toString('utf8');
-  const records = parseRecords(text, request.contentType);
-  const batch = prepareBatch(dataset, records, (deps.now ?? (() => new Date()))());
-  const writes: Promise<void>[] = [];
-  if (batch.raw)
-    writes.push(deps.writer.putObject(deps.bucket, batch.raw.key, batch.raw.body, 'application/x-ndjson'));
-  if (batch.rejectedObject) {
-    writes.push(
-      deps.writer.putObject(
-        deps.bucket,
-        batch.rejectedObject.key,
-        batch.rejectedObject.body,
-        'application/x-ndjson',
-      ),
+  const kind = bodyKind(request.contentType);
+  const decoded = decodeBody(request.body, request.contentEncoding);
+  if (kind === 'gzip' && !isGzip(request.body)) {
+    throw new IngestError(
+      400,
+      'InvalidGzip',
+      'The body is sent as application/gzip but is not gzip-compressed.',
     );
   }
-  await Promise.all(writes);
+  const records = parseRecords(bodyText(decoded), request.contentType);
+  const batch = prepareBatch(dataset, records, (deps.now ?? (() => new Date()))());
+  const write = async (object: { key: string; body: Buffer }) => {
+    try {
+      await deps.writer.putObject(deps.bucket, object.key, object.body, 'application/x-ndjson');
+    } catch (err) {
+      throw new StorageError(object.key, err);
+    }
+  };
+  await Promise.all([batch.raw, batch.rejectedObject].filter((o) => o !== undefined).map(write));
   return {
     dataset: dataset.name,
     received: records.length,

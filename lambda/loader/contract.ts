@@ -11,3 +11,9 @@ export const ACCESS_LOGS_PREFIX_ENV = 'ACCESS_LOGS_PREFIX';
 
 /** Environment variable of the loader function that carries `accessLogsKeepAllOperations`. */
 export const KEEP_ALL_OPERATIONS_ENV = 'ACCESS_LOGS_KEEP_ALL_OPERATIONS';
+
+/**
+ * Environment variable of the loader function that carries its queue's `maxReceiveCount`, so the
+ * last failed delivery of a message is logged as its move to the dead-letter queue.
+ */
+export const MAX_RECEIVE_COUNT_ENV = 'LOADER_MAX_RECEIVE_COUNT';

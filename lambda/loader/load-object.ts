@@ -1,22 +1,33 @@
+import { escapeUnstorable } from '../../datasets/storable-text';
+import type { Dataset } from '../../datasets/types';
 import type { Database } from '../../db/database';
-import { insertStatements } from './insert';
+import { structuredLogger } from '../shared/log';
+import type { ObjectVersion, RowToLoad } from './insert';
 import { decodedChunks, splitLines, type ByteSource } from './lines';
 import { parserFor } from './parsers';
 import type { AccessLogRules } from './s3-access-log/rules';
 import { routeObject, type RoutingConfig } from './route';
+import { upsertRows, type RejectedLine } from './upsert-rows';
 import type { ParsedRow } from './types';
 
 /** Reads objects; implemented over `@aws-sdk/client-s3` in the handler, by a folder in tests. */
 export interface ObjectReader {
-  /** The object's body and ETag; `undefined` when the object does not exist (any more). */
-  getObjectStream(bucket: string, key: string): Promise<{ body: ByteSource; etag: string } | undefined>;
+  /**
+   * The object's body, ETag and LastModified; `undefined` when the object does not exist (any more).
+   * `lastModified` orders the versions of a record (`datasets/system-columns.ts`); a reader that has
+   * none gives the oldest possible version.
+   */
+  getObjectStream(
+    bucket: string,
+    key: string,
+  ): Promise<{ body: ByteSource; etag: string; lastModified?: Date } | undefined>;
 }
 
 /** An object to load, as named by a notification. */
 export interface ObjectRef {
   readonly bucket: string;
   readonly key: string;
-  /** ETag from the notification, if it carried one (enables the re-delivery check before reading). */
+  /** ETag from the notification, if it carried one (logged; the object read decides). */
   readonly etag?: string;
 }
 
@@ -27,11 +38,11 @@ export interface LoadDependencies {
   /** Which S3 access log records to keep. @default DEFAULT_ACCESS_LOG_RULES (GET object and invalid requests) */
   readonly accessLogRules?: AccessLogRules;
   /**
-   * Rows per batch: inserted as one JSON parameter (in more statements only when their JSON exceeds
+   * Rows per batch: upserted as one JSON parameter (in more statements only when their JSON exceeds
    * `MAX_ROWS_PARAMETER_BYTES`), then passed to the parser's `afterLoad`. @default DEFAULT_BATCH_SIZE
    */
   readonly batchSize?: number;
-  /** @default console */
+  /** Receives structured lines (objects). @default structuredLogger() */
   readonly log?: Pick<Console, 'info' | 'warn'>;
 }
 
@@ -45,10 +56,28 @@ export interface LoadOutcome {
   readonly etag?: string;
   /** Rows that were new to the table. */
   readonly rowsInserted: number;
-  /** Lines that could not be parsed (stored in `rejected_rows`). */
+  /** Rows that replaced an older version of their record. */
+  readonly rowsUpdated: number;
+  /** Lines that could not be parsed or stored (kept in `rejected_rows`). */
   readonly rowsRejected: number;
-  /** Blank or filtered-out lines, plus rows already present in the table. */
+  /** Blank or filtered-out lines, and rows the table already held in the same or a newer version. */
   readonly rowsSkipped: number;
+}
+
+/** A load that failed, naming the object and its dataset; the cause says why. */
+export class ObjectLoadError extends Error {
+  constructor(
+    readonly bucket: string,
+    readonly key: string,
+    readonly dataset: string | undefined,
+    cause: unknown,
+  ) {
+    super(
+      `Loading s3://${bucket}/${key}${dataset ? ` (dataset ${dataset})` : ''} failed: ${(cause as Error)?.message ?? String(cause)}`,
+      { cause },
+    );
+    this.name = 'ObjectLoadError';
+  }
 }
 
 /** Rows per batch when `batchSize` is not given. */
@@ -60,70 +89,119 @@ export function bareEtag(etag: string): string {
   return etag.replace(/^"|"$/g, '');
 }
 
-async function alreadyLoaded(db: Database, bucket: string, key: string, etag: string): Promise<boolean> {
+/** The version of a record a row loaded from an object holds: -infinity when the store gave no time. */
+function objectVersion(key: string, lastModified: Date | undefined): ObjectVersion {
+  return { ingestedAt: lastModified ? lastModified.toISOString() : '-infinity', objectKey: key };
+}
+
+/** Whether this version of the object (same ETag, stored no later) was loaded before. */
+async function alreadyLoaded(
+  db: Database,
+  bucket: string,
+  key: string,
+  etag: string,
+  version: ObjectVersion,
+) {
   const rows = await db.query(
-    'SELECT 1 AS found FROM loaded_objects WHERE bucket = :bucket AND object_key = :key AND etag = :etag',
-    { bucket, key, etag },
+    'SELECT 1 AS found FROM loaded_objects WHERE bucket = :bucket AND object_key = :key AND etag = :etag ' +
+      'AND last_modified >= CAST(:version AS timestamptz)',
+    { bucket, key, etag, version: version.ingestedAt },
   );
   return rows.length > 0;
 }
 
+/** Lets go of a body without reading it (a Node stream is destroyed, a generator finished). */
+async function discard(body: ByteSource): Promise<void> {
+  await body[Symbol.asyncIterator]().return?.();
+}
+
 /**
- * Loads one object: routes it to its dataset, skips it if this version was loaded before,
- * streams and parses it, inserts rows in batches (`ON CONFLICT DO NOTHING` on the dataset key),
- * keeps unparseable lines in `rejected_rows`, and records the object in `loaded_objects`.
- * Every step is idempotent, so a re-delivered or retried message never counts a row twice.
- * Throws on anything that should be retried (database resuming, throttling) or is poison.
+ * Loads one object: routes it to its dataset, reads it, skips it if this version of it (ETag and
+ * LastModified) was loaded before, parses it, upserts rows in batches keeping the latest version of
+ * each record, keeps unparseable lines and rows the database refuses in `rejected_rows`, and records
+ * the object in `loaded_objects`. Every step is idempotent, so a re-delivered or retried message
+ * never counts a row twice. Throws an `ObjectLoadError` on anything that should be retried
+ * (database resuming, throttling) or is poison.
  */
 export async function loadObject(deps: LoadDependencies, ref: ObjectRef): Promise<LoadOutcome> {
-  const { db, reader } = deps;
-  const log = deps.log ?? console;
+  const log = deps.log ?? structuredLogger();
   const batchSize = deps.batchSize ?? DEFAULT_BATCH_SIZE;
   if (!Number.isInteger(batchSize) || batchSize < 1) {
     throw new RangeError(`batchSize ${batchSize} must be a whole number of at least 1 (LOADER_BATCH_SIZE).`);
   }
-  const base = { bucket: ref.bucket, key: ref.key, rowsInserted: 0, rowsRejected: 0, rowsSkipped: 0 };
-
+  const base = {
+    bucket: ref.bucket,
+    key: ref.key,
+    rowsInserted: 0,
+    rowsUpdated: 0,
+    rowsRejected: 0,
+    rowsSkipped: 0,
+  };
   const route = routeObject(deps.routing, ref.bucket, ref.key);
   if (route.kind === 'ignore') {
-    log.info(
-      JSON.stringify({ message: 'object ignored', bucket: ref.bucket, key: ref.key, reason: route.reason }),
-    );
+    log.info({ message: 'object ignored', bucket: ref.bucket, key: ref.key, reason: route.reason });
     return { ...base, status: 'ignored' };
   }
   const dataset = route.dataset;
-  const parser = parserFor(dataset, deps.accessLogRules);
-
-  if (ref.etag && (await alreadyLoaded(db, ref.bucket, ref.key, bareEtag(ref.etag)))) {
-    return { ...base, dataset: dataset.name, etag: bareEtag(ref.etag), status: 'already-loaded' };
-  }
-  const object = await reader.getObjectStream(ref.bucket, ref.key);
-  if (!object) {
-    log.warn(JSON.stringify({ message: 'object no longer exists', bucket: ref.bucket, key: ref.key }));
-    return { ...base, dataset: dataset.name, status: 'missing' };
-  }
-  const etag = bareEtag(object.etag);
-  if (etag !== (ref.etag && bareEtag(ref.etag)) && (await alreadyLoaded(db, ref.bucket, ref.key, etag))) {
-    return { ...base, dataset: dataset.name, etag, status: 'already-loaded' };
-  }
-
-  let rowsInserted = 0;
-  let rowsRejected = 0;
-  let rowsSkipped = 0;
-  let rows: ParsedRow[] = [];
-  let rejected: { line_number: number; reason: string; raw_line: string }[] = [];
-
-  const flushRows = async () => {
-    if (rows.length === 0) return;
-    const batch = rows;
-    rows = [];
-    for (const { sql, params, rows: count } of insertStatements(dataset, batch)) {
-      const { numberOfRecordsUpdated } = await db.execute(sql, params);
-      rowsInserted += numberOfRecordsUpdated;
-      rowsSkipped += count - numberOfRecordsUpdated;
+  try {
+    const object = await deps.reader.getObjectStream(ref.bucket, ref.key);
+    if (!object) {
+      log.warn({
+        message: 'object no longer exists',
+        dataset: dataset.name,
+        bucket: ref.bucket,
+        key: ref.key,
+      });
+      return { ...base, dataset: dataset.name, status: 'missing' };
     }
-    await parser.afterLoad?.(db, batch);
-  };
+    const etag = bareEtag(object.etag);
+    const version = objectVersion(ref.key, object.lastModified);
+    if (await alreadyLoaded(deps.db, ref.bucket, ref.key, etag, version)) {
+      await discard(object.body);
+      return { ...base, dataset: dataset.name, etag, status: 'already-loaded' };
+    }
+    const counts = await loadBody(deps, ref, dataset, object.body, version, batchSize);
+    await deps.db.execute(
+      'INSERT INTO loaded_objects (bucket, object_key, etag, dataset, last_modified, rows_inserted, rows_updated, rows_rejected, rows_skipped) ' +
+        'VALUES (:bucket, :key, :etag, :dataset, CAST(:version AS timestamptz), :inserted, :updated, :rejected, :skipped) ' +
+        'ON CONFLICT (bucket, object_key, etag) DO UPDATE SET last_modified = EXCLUDED.last_modified, ' +
+        'rows_inserted = EXCLUDED.rows_inserted, rows_updated = EXCLUDED.rows_updated, ' +
+        'rows_rejected = EXCLUDED.rows_rejected, rows_skipped = EXCLUDED.rows_skipped, loaded_at = now()',
+      {
+        bucket: ref.bucket,
+        key: ref.key,
+        etag,
+        dataset: dataset.name,
+        version: version.ingestedAt,
+        inserted: counts.rowsInserted,
+        updated: counts.rowsUpdated,
+        rejected: counts.rowsRejected,
+        skipped: counts.rowsSkipped,
+      },
+    );
+    return { ...base, ...counts, status: 'loaded', dataset: dataset.name, etag };
+  } catch (err) {
+    throw new ObjectLoadError(ref.bucket, ref.key, dataset.name, err);
+  }
+}
+
+type Counts = Pick<LoadOutcome, 'rowsInserted' | 'rowsUpdated' | 'rowsRejected' | 'rowsSkipped'>;
+
+/** Parses a body and stores its rows and rejected lines, in batches. */
+async function loadBody(
+  deps: LoadDependencies,
+  ref: ObjectRef,
+  dataset: Dataset,
+  body: ByteSource,
+  version: ObjectVersion,
+  batchSize: number,
+): Promise<Counts> {
+  const { db } = deps;
+  const parser = parserFor(dataset, deps.accessLogRules);
+  const counts = { rowsInserted: 0, rowsUpdated: 0, rowsRejected: 0, rowsSkipped: 0 };
+  let rows: RowToLoad[] = [];
+  let rejected: RejectedLine[] = [];
+
   const flushRejected = async () => {
     if (rejected.length === 0) return;
     const batch = rejected;
@@ -132,46 +210,46 @@ export async function loadObject(deps: LoadDependencies, ref: ObjectRef): Promis
       'INSERT INTO rejected_rows (bucket, object_key, line_number, reason, raw_line) ' +
         'VALUES (:bucket, :object_key, :line_number, :reason, :raw_line) ' +
         'ON CONFLICT (bucket, object_key, line_number) DO NOTHING',
-      batch.map((r) => ({ bucket: ref.bucket, object_key: ref.key, ...r })),
+      batch.map((r) => ({
+        bucket: ref.bucket,
+        object_key: ref.key,
+        line_number: r.lineNumber,
+        reason: escapeUnstorable(r.reason),
+        raw_line: escapeUnstorable(r.raw),
+      })),
+    );
+  };
+  const reject = async (line: RejectedLine) => {
+    counts.rowsRejected += 1;
+    rejected.push(line);
+    if (rejected.length >= REJECTED_BATCH) await flushRejected();
+  };
+  const flushRows = async () => {
+    if (rows.length === 0) return;
+    const batch = rows;
+    rows = [];
+    const outcome = await upsertRows(db, dataset, batch, version);
+    counts.rowsInserted += outcome.inserted;
+    counts.rowsUpdated += outcome.updated;
+    counts.rowsSkipped += outcome.skipped;
+    for (const line of outcome.rejected) await reject(line);
+    await parser.afterLoad?.(
+      db,
+      batch.map((r): ParsedRow => r.row),
     );
   };
 
-  try {
-    for await (const result of parser.parse(splitLines(decodedChunks(object.body)))) {
-      if (result.kind === 'row') {
-        rows.push(result.row);
-        if (rows.length >= batchSize) await flushRows();
-      } else if (result.kind === 'rejected') {
-        rowsRejected += 1;
-        rejected.push({ line_number: result.lineNumber, reason: result.reason, raw_line: result.raw });
-        if (rejected.length >= REJECTED_BATCH) await flushRejected();
-      } else {
-        rowsSkipped += 1;
-      }
+  for await (const result of parser.parse(splitLines(decodedChunks(body)))) {
+    if (result.kind === 'row') {
+      rows.push(result);
+      if (rows.length >= batchSize) await flushRows();
+    } else if (result.kind === 'rejected') {
+      await reject({ lineNumber: result.lineNumber, reason: result.reason, raw: result.raw });
+    } else {
+      counts.rowsSkipped += 1;
     }
-  } catch (err) {
-    throw new Error(
-      `Loading s3://${ref.bucket}/${ref.key} (dataset ${dataset.name}) failed: ${(err as Error).message}`,
-      {
-        cause: err,
-      },
-    );
   }
   await flushRows();
   await flushRejected();
-  await db.execute(
-    'INSERT INTO loaded_objects (bucket, object_key, etag, dataset, rows_inserted, rows_rejected, rows_skipped) ' +
-      'VALUES (:bucket, :key, :etag, :dataset, :inserted, :rejected, :skipped) ' +
-      'ON CONFLICT (bucket, object_key, etag) DO NOTHING',
-    {
-      bucket: ref.bucket,
-      key: ref.key,
-      etag,
-      dataset: dataset.name,
-      inserted: rowsInserted,
-      rejected: rowsRejected,
-      skipped: rowsSkipped,
-    },
-  );
-  return { ...base, status: 'loaded', dataset: dataset.name, etag, rowsInserted, rowsRejected, rowsSkipped };
+  return counts;
 }

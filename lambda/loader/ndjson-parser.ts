@@ -1,8 +1,7 @@
 import type { Dataset } from '../../datasets/types';
 import { recordValidator } from '../../datasets/validate';
+import { truncateLine } from './stored-text';
 import type { ObjectParser, ParseResult } from './types';
-
-const MAX_RAW_LINE = 10_000;
 
 /**
  * Parser for newline-delimited JSON objects (what the ingest function writes). Every line is
@@ -20,7 +19,7 @@ export function ndjsonParser(dataset: Dataset): ObjectParser {
           yield { kind: 'skipped' };
           continue;
         }
-        const raw = line.length > MAX_RAW_LINE ? `${line.slice(0, MAX_RAW_LINE)}...` : line;
+        const raw = truncateLine(line);
         let value: unknown;
         try {
           value = JSON.parse(line);
@@ -30,7 +29,7 @@ export function ndjsonParser(dataset: Dataset): ObjectParser {
         }
         const result = validate(value);
         if (result.ok) {
-          yield { kind: 'row', row: result.record };
+          yield { kind: 'row', row: result.record, lineNumber, raw };
         } else {
           yield { kind: 'rejected', lineNumber, reason: result.errors.map((e) => e.message).join(' '), raw };
         }

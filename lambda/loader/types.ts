@@ -12,8 +12,8 @@ export type ParsedRow = Record<string, unknown>;
 
 /** What a parser makes of one line of a raw object. */
 export type ParseResult =
-  /** A row to insert. */
-  | { readonly kind: 'row'; readonly row: ParsedRow }
+  /** A row to load, with its line number and the line (kept with the row if the database refuses it). */
+  | { readonly kind: 'row'; readonly row: ParsedRow; readonly lineNumber: number; readonly raw: string }
   /** A line that could not be parsed; kept in `rejected_rows` with its reason, never dropped. */
   | { readonly kind: 'rejected'; readonly lineNumber: number; readonly reason: string; readonly raw: string }
   /** A line deliberately not loaded (blank line, filtered-out operation). Counted, not stored. */
@@ -23,9 +23,9 @@ export interface ObjectParser {
   /** Turns the lines of one object (without line terminators, in order) into results. */
   parse(lines: AsyncIterable<string>): AsyncIterable<ParseResult>;
   /**
-   * Called after each batch of rows is inserted, with the rows of that batch (including rows that
-   * already existed, since `ON CONFLICT DO NOTHING` does not say which). Must be idempotent, e.g.
-   * recompute the affected rollup buckets from the table.
+   * Called after each batch of rows is loaded, with the rows of that batch (including rows the table
+   * already held, and rows it refused). Must be idempotent, e.g. recompute the affected rollup
+   * buckets from the table.
    */
   afterLoad?(db: Database, rows: readonly ParsedRow[]): Promise<void>;
 }

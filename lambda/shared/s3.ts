@@ -16,7 +16,7 @@ export interface ObjectStreamReader {
   getObjectStream(
     bucket: string,
     key: string,
-  ): Promise<{ body: AsyncIterable<Uint8Array>; etag: string } | undefined>;
+  ): Promise<{ body: AsyncIterable<Uint8Array>; etag: string; lastModified?: Date } | undefined>;
 }
 
 /** An S3 client; path-style addressing when a custom endpoint is configured (stand-ins, MinIO). */
@@ -41,7 +41,13 @@ export function s3ObjectReader(client: S3Client): ObjectStreamReader {
       try {
         const response = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
         if (!response.Body) throw new Error(`GetObject s3://${bucket}/${key} returned no body.`);
-        return { body: response.Body as Readable, etag: response.ETag ?? '' };
+        // LastModified: when the object was last written; it orders the versions of a record.
+        // https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html#API_GetObject_ResponseSyntax
+        return {
+          body: response.Body as Readable,
+          etag: response.ETag ?? '',
+          lastModified: response.LastModified,
+        };
       } catch (err) {
         if (err instanceof NoSuchKey || (err as { name?: string }).name === 'NoSuchKey') return undefined;
         throw err;

@@ -1,8 +1,11 @@
 import * as path from 'node:path';
 import { Duration, RemovalPolicy, Token } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { checkWholeNumber, pathOf } from './prop-checks';
 
@@ -30,6 +33,12 @@ export interface AppFunctionProps {
    * @default no reservation: the function shares the account's unreserved concurrency
    */
   readonly reservedConcurrentExecutions?: number;
+  /**
+   * Topic the function's error alarm notifies: an invocation that fails (an uncaught error, a
+   * timeout, running out of memory) within 5 minutes raises it.
+   * @default no alarm: failed invocations show only in the function's Errors metric and logs
+   */
+  readonly alarmTopic?: sns.ITopic;
 }
 
 /**
@@ -42,9 +51,13 @@ export const MAX_MEMORY_MB = 3008;
 /**
  * A Node.js function with the defaults every function of the platform shares: the current Node.js
  * runtime (24) on arm64, an esbuild bundle (minified, tree-shaken, ESM, source maps), a log group
- * with a retention that is kept on delete policy-free, and a bounded timeout and memory size.
+ * with a retention that is kept on delete policy-free, a bounded timeout and memory size, logs in
+ * Lambda's JSON format (every line carries its request id), and an alarm on failed invocations.
  */
 export class AppFunction extends nodejs.NodejsFunction {
+  /** Raised when an invocation fails; present when `alarmTopic` was given. */
+  public readonly errorsAlarm?: cloudwatch.Alarm;
+
   constructor(scope: Construct, id: string, props: AppFunctionProps) {
     const where = pathOf(scope, id);
     const timeout = props.timeout ?? Duration.seconds(30);
@@ -81,6 +94,12 @@ export class AppFunction extends nodejs.NodejsFunction {
       timeout,
       memorySize,
       logGroup,
+      // JSON lines with timestamp, level and requestId; a logged object stays an object in `message`.
+      // Application logs below INFO and platform logs below INFO are dropped.
+      // https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs-logformat.html
+      loggingFormat: lambda.LoggingFormat.JSON,
+      applicationLogLevelV2: lambda.ApplicationLogLevel.INFO,
+      systemLogLevelV2: lambda.SystemLogLevel.INFO,
       environment: { NODE_OPTIONS: '--enable-source-maps', ...props.environment },
       reservedConcurrentExecutions: props.reservedConcurrentExecutions,
       bundling: {
@@ -97,5 +116,19 @@ export class AppFunction extends nodejs.NodejsFunction {
         forceDockerBundling: false,
       },
     });
+    if (props.alarmTopic) {
+      this.errorsAlarm = this.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }).createAlarm(
+        this,
+        'ErrorsAlarm',
+        {
+          alarmDescription: `${props.description}: an invocation failed (uncaught error, timeout or out of memory). Check the function's log group.`,
+          threshold: 0,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+          evaluationPeriods: 1,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        },
+      );
+      this.errorsAlarm.addAlarmAction(new actions.SnsAction(props.alarmTopic));
+    }
   }
 }

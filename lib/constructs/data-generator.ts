@@ -3,6 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
+import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { AppFunction } from './app-function';
 import { acknowledgeFunctionFindings, acknowledgeWildcardResources } from './function-findings';
@@ -23,6 +24,8 @@ export interface DataGeneratorProps {
   readonly batchSize?: number;
   /** Days to keep the generator's logs. */
   readonly logRetentionDays: logs.RetentionDays;
+  /** Topic notified when a run of the generator fails. @default no alarm: failures show only in the function's metrics and logs */
+  readonly alertsTopic?: sns.ITopic;
 }
 
 /**
@@ -51,6 +54,7 @@ export class DataGenerator extends Construct {
         INGEST_URL: props.ingestEndpoint.functionUrl.url,
         GENERATOR_BATCH_SIZE: Tokenization.stringifyNumber(batchSize),
       },
+      alarmTopic: props.alertsTopic,
     });
     props.ingestEndpoint.grantInvokeUrl(this.function);
     acknowledgeFunctionFindings(this.function);

@@ -1,8 +1,11 @@
 import { Duration } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { AppFunction } from './app-function';
 import { acknowledgeFunctionFindings } from './function-findings';
@@ -16,6 +19,12 @@ export interface IngestEndpointProps {
   readonly memorySize?: number;
   /** How long one request may take. @default 30 seconds */
   readonly timeout?: Duration;
+  /**
+   * Topic notified when the function fails an invocation or answers a request with a 5xx (the lake
+   * could not be written, or an unexpected fault).
+   * @default no alarms: failures show only in the function's metrics and logs
+   */
+  readonly alertsTopic?: sns.ITopic;
 }
 
 /** What a producer needs of the ingest endpoint: its URL and the right to call it. */
@@ -34,6 +43,8 @@ export interface IIngestEndpoint {
 export class IngestEndpoint extends Construct implements IIngestEndpoint {
   public readonly function: AppFunction;
   public readonly functionUrl: lambda.FunctionUrl;
+  /** Raised when requests are answered with a 5xx; present when `alertsTopic` was given. */
+  public readonly serverErrorsAlarm?: cloudwatch.Alarm;
 
   constructor(scope: Construct, id: string, props: IngestEndpointProps) {
     super(scope, id);
@@ -44,6 +55,7 @@ export class IngestEndpoint extends Construct implements IIngestEndpoint {
       memorySize: props.memorySize ?? 512,
       timeout: props.timeout ?? Duration.seconds(30),
       environment: { LAKE_BUCKET: props.lakeBucket.bucketName },
+      alarmTopic: props.alertsTopic,
     });
     const prefixes = [props.lakeBucket.arnForObjects('raw/*'), props.lakeBucket.arnForObjects('rejected/*')];
     this.function.addToRolePolicy(
@@ -55,6 +67,26 @@ export class IngestEndpoint extends Construct implements IIngestEndpoint {
         "s3:PutObject on objects under the lake's raw/ and rejected/ prefixes only; keys are content hashes.",
     });
     this.functionUrl = this.function.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.AWS_IAM });
+    if (props.alertsTopic) {
+      // The handler answers every failure itself, so a failure shows as a 5xx response rather than
+      // as a failed invocation. https://docs.aws.amazon.com/lambda/latest/dg/urls-monitoring.html
+      this.serverErrorsAlarm = new cloudwatch.Metric({
+        namespace: 'AWS/Lambda',
+        metricName: 'Url5xxCount',
+        dimensionsMap: { FunctionName: this.function.functionName },
+        statistic: 'Sum',
+        period: Duration.minutes(5),
+      }).createAlarm(this, 'ServerErrorsAlarm', {
+        alarmDescription:
+          'The ingest endpoint answered requests with a 5xx: batches could not be stored. Check the ingest ' +
+          "function's log group for 'ingest request failed' lines.",
+        threshold: 0,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+      this.serverErrorsAlarm.addAlarmAction(new actions.SnsAction(props.alertsTopic));
+    }
   }
 
   /** Lets `grantee` POST to the Function URL (SigV4-signed requests). */

@@ -13,7 +13,11 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { AppFunction } from './app-function';
-import { ACCESS_LOGS_PREFIX_ENV, KEEP_ALL_OPERATIONS_ENV } from '../../lambda/loader/contract';
+import {
+  ACCESS_LOGS_PREFIX_ENV,
+  KEEP_ALL_OPERATIONS_ENV,
+  MAX_RECEIVE_COUNT_ENV,
+} from '../../lambda/loader/contract';
 import { acknowledgeFunctionFindings } from './function-findings';
 import { checkWholeNumber } from './prop-checks';
 
@@ -30,7 +34,7 @@ export interface ObjectLoaderProps {
   readonly secret: secretsmanager.ISecret;
   /** The database the loader writes to. */
   readonly databaseName: string;
-  /** Topic the dead-letter and backlog alarms notify. */
+  /** Topic the dead-letter, backlog and function error alarms notify. */
   readonly alertsTopic: sns.ITopic;
   /** Days to keep the loader's logs. */
   readonly logRetentionDays: logs.RetentionDays;
@@ -133,6 +137,7 @@ export class ObjectLoader extends Construct {
       logRetentionDays: props.logRetentionDays,
       timeout,
       memorySize: 512,
+      alarmTopic: props.alertsTopic,
       environment: {
         LAKE_BUCKET: props.lakeBucket.bucketName,
         LOG_BUCKET: props.logBucket.bucketName,
@@ -141,6 +146,8 @@ export class ObjectLoader extends Construct {
         DB_SECRET_ARN: props.secret.secretArn,
         DB_NAME: props.databaseName,
         [KEEP_ALL_OPERATIONS_ENV]: String(props.keepAllAccessLogOperations ?? false),
+        // The last failed delivery of a message is logged as its move to the dead-letter queue.
+        [MAX_RECEIVE_COUNT_ENV]: String(maxReceiveCount),
       },
     });
     this.function.addEventSource(

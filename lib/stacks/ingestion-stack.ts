@@ -35,7 +35,11 @@ export class IngestionStack extends Stack {
     const { config } = props;
     const logRetentionDays = config.logRetentionDays;
 
-    this.ingest = new IngestEndpoint(this, 'Ingest', { lakeBucket: props.lakeBucket, logRetentionDays });
+    this.ingest = new IngestEndpoint(this, 'Ingest', {
+      lakeBucket: props.lakeBucket,
+      logRetentionDays,
+      alertsTopic: props.alertsTopic,
+    });
     this.loader = new ObjectLoader(this, 'Loader', {
       lakeBucket: props.lakeBucket,
       logBucket: props.logBucket,
@@ -52,6 +56,7 @@ export class IngestionStack extends Stack {
       enabled: config.generatorEnabled,
       scheduleExpression: config.generatorRate,
       logRetentionDays,
+      alertsTopic: props.alertsTopic,
     });
 
     new CfnOutput(this, 'IngestUrl', {

@@ -182,3 +182,159 @@ describe('ingest', () => {
     });
   });
 });
+
+describe('accepts only what Postgres can store', () => {
+  const samplesRecord = {
+    sample_id: '3f2b1c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d',
+    sampled_at: '2024-05-31T12:00:00Z',
+    walk: 1.5,
+    normal: 100,
+    category: 'alpha',
+    flag: true,
+    attributes: { ok: 'yes' },
+  };
+
+  async function rejection(record: Record<string, unknown>, dataset = 'usage') {
+    // A raw JSON body, so escapes such as \udc00 and 1E400 reach the parser as written.
+    const body = `[${JSON.stringify(record).replace(/"__RAW__(.*?)__RAW__"/g, (_m, raw: string) => JSON.parse(`"${raw}"`) as string)}]`;
+    const { response } = await send(body, { contentType: 'application/json' }, dataset);
+    expect(response.accepted, `expected the record to be rejected: ${body.slice(0, 200)}`).toBe(0);
+    const result = response.results[0];
+    if (result.status !== 'rejected') throw new Error('not rejected');
+    return result.errors;
+  }
+
+  it('rejects a lone UTF-16 surrogate in a text field, naming it', async () => {
+    const [error] = await rejection({ ...usageRecord(1), person_name: '__RAW__"Ada \\udc00"__RAW__' });
+    expect(error.field).toBe('person_name');
+    expect(error.message).toMatch(/lone UTF-16 surrogate/);
+  });
+
+  it('rejects a lone surrogate and a NUL anywhere inside a json value, keys included', async () => {
+    for (const attributes of [
+      '__RAW__{"a": ["x", "\\ud800"]}__RAW__',
+      '__RAW__{"\\udfff": 1}__RAW__',
+      '__RAW__{"a": "nul \\u0000 here"}__RAW__',
+    ]) {
+      const [error] = await rejection({ ...samplesRecord, attributes }, 'samples');
+      expect(error.field).toBe('attributes');
+      expect(error.message).toMatch(/lone UTF-16 surrogate|NUL character/);
+    }
+  });
+
+  it('names a number out of range (1E400) instead of showing it as null', async () => {
+    const [error] = await rejection({ ...usageRecord(1), download_speed: '__RAW__1E400__RAW__' });
+    expect(error.field).toBe('download_speed');
+    expect(error.value).not.toBe('null');
+    expect(error.message).toMatch(/too large/);
+    const [inJson] = await rejection(
+      { ...samplesRecord, attributes: '__RAW__{"big": -1E400}__RAW__' },
+      'samples',
+    );
+    expect(inJson.message).toMatch(/too large/);
+  });
+
+  it('rejects a json value nested deeper than the limit, naming the limit', async () => {
+    const deep = `${'['.repeat(5000)}${']'.repeat(5000)}`;
+    const [error] = await rejection({ ...samplesRecord, attributes: `__RAW__${deep}__RAW__` }, 'samples');
+    expect(error.field).toBe('attributes');
+    expect(error.message).toMatch(/nested more than \d+ levels/);
+  });
+
+  it('accepts surrogate pairs, emoji and escapes that Postgres stores', async () => {
+    const { response } = await send(
+      `[${JSON.stringify({ ...usageRecord(1), person_name: 'Zoë 😀 \\"q\\" \\u00e9' })}]`,
+      { contentType: 'application/json' },
+    );
+    expect(response.accepted).toBe(1);
+  });
+});
+
+describe('deeply nested JSON', () => {
+  it('rejects a record nested far deeper than any record could be, naming the nesting (4xx, never a 500)', async () => {
+    const body = `[${'['.repeat(200_000)}${']'.repeat(200_000)}]`;
+    const { response } = await send(body, { contentType: 'application/json' });
+    expect(response.accepted).toBe(0);
+    const [result] = response.results;
+    expect(result.status === 'rejected' && result.errors[0].message).toMatch(/nested more than \d+ levels/);
+  });
+
+  it('keeps the good NDJSON records beside one nested too deep', async () => {
+    const body = `${JSON.stringify(usageRecord(1))}\n${'['.repeat(100_000)}${']'.repeat(100_000)}\n`;
+    const { response } = await send(body, { contentType: 'application/x-ndjson' });
+    expect([response.accepted, response.rejected]).toEqual([1, 1]);
+    const rejected = response.results[1];
+    expect(rejected.status === 'rejected' && rejected.errors[0].message).toMatch(
+      /nested more than \d+ levels/,
+    );
+  });
+});
+
+describe('content types', () => {
+  const records = [usageRecord(1), usageRecord(2)];
+  const array = JSON.stringify(records);
+  const ndjson = records.map((r) => JSON.stringify(r)).join('\n');
+
+  it.each([
+    'image/png',
+    'text/plain',
+    'application/x-www-form-urlencoded',
+    'multipart/form-data; boundary=x',
+  ])('refuses %s with 415, naming the accepted types', async (contentType) => {
+    const err = await sendError(array, { contentType });
+    expect(err.statusCode).toBe(415);
+    expect(err.message).toContain('application/json');
+    expect(err.message).toContain('application/x-ndjson');
+  });
+
+  it('refuses a charset other than UTF-8 with 415', async () => {
+    const err = await sendError(array, { contentType: 'application/json; charset=iso-8859-1' });
+    expect(err.statusCode).toBe(415);
+  });
+
+  it.each([
+    ['application/json', array],
+    ['application/json; charset=utf-8', array],
+    ['application/x-ndjson', ndjson],
+    ['application/ndjson', ndjson],
+    ['APPLICATION/X-NDJSON; charset="UTF-8"', ndjson],
+  ])('accepts %s', async (contentType, body) => {
+    const { response } = await send(body, { contentType });
+    expect(response.accepted).toBe(2);
+  });
+
+  it('accepts gzip, as Content-Encoding or as the application/gzip type', async () => {
+    expect(
+      (await send(gzipSync(ndjson), { contentType: 'application/x-ndjson', contentEncoding: 'gzip' }))
+        .response.accepted,
+    ).toBe(2);
+    expect((await send(gzipSync(array), { contentType: 'application/gzip' })).response.accepted).toBe(2);
+  });
+
+  it('handles a UTF-8 byte order mark the same way for an array and for NDJSON', async () => {
+    const bom = '\ufeff';
+    const asArray = await send(bom + array, { contentType: 'application/json' });
+    const asNdjson = await send(bom + ndjson, { contentType: 'application/x-ndjson' });
+    expect(asArray.response.accepted).toBe(2);
+    expect(asNdjson.response.accepted).toBe(2);
+    expect(asArray.response.objectKey).toBe(asNdjson.response.objectKey);
+  });
+});
+
+describe('a lake that cannot be written', () => {
+  it('is a StorageError naming the object, so the handler can answer "retry"', async () => {
+    const writer: ObjectWriter = {
+      async putObject() {
+        throw Object.assign(new Error('We encountered an internal error. Please try again.'), {
+          name: 'InternalError',
+        });
+      },
+    };
+    await expect(
+      ingest(
+        { writer, bucket: 'lake', now: () => NOW },
+        { datasetName: 'usage', body: Buffer.from(JSON.stringify([usageRecord(1)])) },
+      ),
+    ).rejects.toMatchObject({ name: 'StorageError', objectKey: expect.stringMatching(/^raw\/usage\//) });
+  });
+});

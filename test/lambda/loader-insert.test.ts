@@ -2,7 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTableSql } from '../../datasets/sql';
 import { toJsonRow } from '../../db/dataset-sql';
 import type { Column, ColumnType, Dataset } from '../../datasets/types';
-import { insertStatements, MAX_ROWS_PARAMETER_BYTES } from '../../lambda/loader/insert';
+import {
+  encodeRow,
+  MAX_ROWS_PARAMETER_BYTES,
+  upsertStatements,
+  type ObjectVersion,
+} from '../../lambda/loader/insert';
 import type { TypedValue } from '../../db/database';
 import { startTestDatabase, type TestDatabase } from '../support/local-database';
 
@@ -175,10 +180,22 @@ beforeAll(async () => {
 });
 afterAll(() => t?.close());
 
+const VERSION: ObjectVersion = {
+  ingestedAt: '2024-06-01T00:00:00.000Z',
+  objectKey: 'raw/every_type/x.ndjson',
+};
+
+/** The statements upserting `rows` (line numbers 1, 2, ...), built as the loader builds them. */
+function statementsOf(rows: readonly Record<string, unknown>[], maxBytes?: number) {
+  const encoded = rows.map((row, i) => encodeRow(everyType, { row, lineNumber: i + 1, raw: '' }, maxBytes));
+  return upsertStatements(everyType, encoded, VERSION, maxBytes);
+}
+
 async function insert(rows: readonly Record<string, unknown>[], maxBytes?: number): Promise<number> {
   let inserted = 0;
-  for (const { sql, params } of insertStatements(everyType, rows, maxBytes)) {
-    inserted += (await t.db.execute(sql, params)).numberOfRecordsUpdated;
+  for (const { sql, params } of statementsOf(rows, maxBytes)) {
+    const [counts] = await t.db.query<{ inserted: number }>(sql, params);
+    inserted += counts.inserted;
   }
   return inserted;
 }
@@ -209,9 +226,9 @@ describe('JSON row inserts through the local Data API', () => {
   it('splits a batch into statements under the byte budget and inserts every row', async () => {
     await t.db.execute('TRUNCATE every_type');
     const budget = 900;
-    const statements = insertStatements(everyType, ROWS, budget);
+    const statements = statementsOf(ROWS, budget);
     expect(statements.length).toBeGreaterThan(1);
-    expect(statements.reduce((sum, s) => sum + s.rows, 0)).toBe(ROWS.length);
+    expect(statements.reduce((sum, s) => sum + s.rows.length, 0)).toBe(ROWS.length);
     for (const { params } of statements) {
       // The parameter as the request carries it: JSON text inside the JSON body.
       expect(Buffer.byteLength(JSON.stringify((params.rows as TypedValue).value))).toBeLessThanOrEqual(
@@ -223,36 +240,48 @@ describe('JSON row inserts through the local Data API', () => {
   });
 });
 
-describe('insertStatements', () => {
-  it('puts a batch in one statement by default', () => {
-    const statements = insertStatements(everyType, ROWS);
+describe('upsert statements', () => {
+  it('puts a batch in one statement by default, keeping the latest version of each key', () => {
+    const statements = statementsOf(ROWS);
     expect(statements).toHaveLength(1);
     expect(statements[0].sql).toBe(
-      'INSERT INTO every_type (id, t, i, b, d, n, flag, day, at, u, doc) SELECT id, t, i, b, d, n, flag, day, at, u, doc ' +
-        'FROM json_populate_recordset(NULL::every_type, CAST(:rows AS json)) ON CONFLICT (id) DO NOTHING',
+      'WITH upserted AS (INSERT INTO every_type AS t (id, t, i, b, d, n, flag, day, at, u, doc, _ingested_at, _object_key, _line_number) ' +
+        'SELECT r.id, r.t, r.i, r.b, r.d, r.n, r.flag, r.day, r.at, r.u, r.doc, CAST(:ingested_at AS timestamptz), :object_key, r._line_number ' +
+        'FROM json_populate_recordset(NULL::every_type, CAST(:rows AS json)) AS r ' +
+        'ON CONFLICT (id) DO UPDATE SET t = EXCLUDED.t, i = EXCLUDED.i, b = EXCLUDED.b, d = EXCLUDED.d, n = EXCLUDED.n, ' +
+        'flag = EXCLUDED.flag, day = EXCLUDED.day, at = EXCLUDED.at, u = EXCLUDED.u, doc = EXCLUDED.doc, ' +
+        '_ingested_at = EXCLUDED._ingested_at, _object_key = EXCLUDED._object_key, _line_number = EXCLUDED._line_number ' +
+        'WHERE (t._ingested_at, t._object_key, t._line_number) < (EXCLUDED._ingested_at, EXCLUDED._object_key, EXCLUDED._line_number) ' +
+        'RETURNING (xmax = 0) AS inserted) ' +
+        'SELECT CAST(count(*) FILTER (WHERE inserted) AS integer) AS inserted, ' +
+        'CAST(count(*) FILTER (WHERE NOT inserted) AS integer) AS updated FROM upserted',
     );
     expect(statements[0].params.rows).toMatchObject({ kind: 'json' });
+    expect(statements[0].params).toMatchObject({
+      ingested_at: VERSION.ingestedAt,
+      object_key: VERSION.objectKey,
+    });
     expect(MAX_ROWS_PARAMETER_BYTES).toBe(3 * 1024 * 1024);
   });
 
   it('counts the bytes of a row exactly as the request carries them (escaped once more)', () => {
     const row = { id: 'x', t: `${'"\\'.repeat(100)} é 😀 \u2028 \u0001 \n \t` };
-    const [statement] = insertStatements(everyType, [row]);
+    const [statement] = statementsOf([row]);
     const json = (statement.params.rows as TypedValue).value;
-    expect(() => insertStatements(everyType, [row], Buffer.byteLength(JSON.stringify(json)))).not.toThrow();
-    expect(() => insertStatements(everyType, [row], Buffer.byteLength(JSON.stringify(json)) - 1)).toThrow(
+    expect(() => statementsOf([row], Buffer.byteLength(JSON.stringify(json)))).not.toThrow();
+    expect(() => statementsOf([row], Buffer.byteLength(JSON.stringify(json)) - 1)).toThrow(
       /the row with id="x" takes \d+ bytes as JSON, more than one insert statement carries \(\d+ bytes/,
     );
   });
 
   it('names the dataset, column and value that do not fit', () => {
-    expect(() => insertStatements(everyType, [{ id: 'x', i: 1.5 }])).toThrow(
+    expect(() => statementsOf([{ id: 'x', i: 1.5 }])).toThrow(
       'Dataset "every_type", column "i": value 1.5 is not an integer.',
     );
-    expect(() => insertStatements(everyType, [{ id: 'x', at: '2024-05-01 12:00' }])).toThrow(
+    expect(() => statementsOf([{ id: 'x', at: '2024-05-01 12:00' }])).toThrow(
       /Dataset "every_type", column "at": .*not an ISO 8601 timestamp with a time zone/,
     );
-    expect(() => insertStatements(everyType, [{ t: 'no key' }])).toThrow(
+    expect(() => statementsOf([{ t: 'no key' }])).toThrow(
       'Dataset "every_type", column "id": a value is required (the column is not nullable).',
     );
   });

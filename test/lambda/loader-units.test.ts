@@ -134,6 +134,8 @@ describe('ndjson parser', () => {
     expect(results[0]).toEqual({
       kind: 'row',
       row: { ...good, price: '1.5', traded_at: '2024-01-01T00:00:00.000Z' },
+      lineNumber: 1,
+      raw: JSON.stringify(good),
     });
     expect(results[2]).toMatchObject({
       lineNumber: 3,

@@ -17,7 +17,10 @@ import {
 } from '../../local/data-api-server';
 import { localDataApiClient, startTestDatabase, type TestDatabase } from '../support/local-database';
 
-/** Objects in memory, read the way the loader reads S3: a stream of chunks and an ETag. */
+/**
+ * Objects in memory, read the way the loader reads S3: a stream of chunks, an ETag and a
+ * LastModified. `reads` counts the bodies read.
+ */
 function memoryBucket() {
   const objects = new Map<string, Buffer>();
   let reads = 0;
@@ -25,10 +28,11 @@ function memoryBucket() {
     async getObjectStream(bucket, key) {
       const body = objects.get(`${bucket}/${key}`);
       if (!body) return undefined;
-      reads += 1;
       return {
         etag: `"${body.length}-${body.subarray(-8).toString('hex')}"`,
+        lastModified: new Date('2024-01-02T00:00:00Z'),
         body: (async function* () {
+          reads += 1;
           for (let i = 0; i < body.length; i += 1000) yield body.subarray(i, i + 1000);
         })(),
       };
@@ -139,8 +143,10 @@ describe('loadObject', () => {
       const key = `raw/usage/dt=2024-01-01/copy-${i}.ndjson`;
       bucket.objects.set(`lake/${key}`, Buffer.from(records.map((r) => JSON.stringify(r)).join('\n')));
       const outcome = await loadObject(deps, { bucket: 'lake', key });
+      // Stored in the same second, a later key is the newer version: it replaces the rows, adds none.
       expect(outcome.rowsInserted).toBe(i === 0 ? 200 : 0);
-      expect(outcome.rowsSkipped).toBe(i === 0 ? 0 : 200);
+      expect(outcome.rowsUpdated).toBe(i === 0 ? 0 : 200);
+      expect(outcome.rowsSkipped).toBe(0);
     }
     expect(await count(t.db, 'usage')).toBe(200);
   });
@@ -233,5 +239,49 @@ describe('a resuming database', () => {
     const second = await processMessages({ ...deps, db }, messages, quiet);
     expect(second.failed).toEqual([]);
     expect(await count(db, 'usage')).toBe(before + 30);
+  });
+});
+
+describe('failed objects leave one structured log line each', () => {
+  function capture() {
+    const lines: Record<string, unknown>[] = [];
+    const record = (line: unknown) =>
+      lines.push((typeof line === 'string' ? JSON.parse(line) : line) as Record<string, unknown>);
+    return { lines, log: { info: () => undefined, warn: record, error: record } };
+  }
+
+  it('names the dataset and object key of an object that fails, and its move to the dead-letter queue on the last delivery', async () => {
+    const key = 'raw/usage/dt=2024-01-01/corrupt.ndjson.gz';
+    bucket.objects.set(
+      `lake/${key}`,
+      Buffer.concat([gzipSync('x'.repeat(5000)).subarray(0, 30), Buffer.from('junk')]),
+    );
+    const message = (receiveCount: string) => ({
+      messageId: `m${receiveCount}`,
+      body: s3NotificationBody({ bucket: 'lake', key }),
+      attributes: { ApproximateReceiveCount: receiveCount },
+    });
+    const first = capture();
+    await processMessages(deps, [message('1')], first.log, { maxReceiveCount: 5 });
+    expect(first.lines).toEqual([
+      expect.objectContaining({
+        message: 'object failed',
+        dataset: 'usage',
+        bucket: 'lake',
+        key,
+        receiveCount: 1,
+      }),
+    ]);
+    const last = capture();
+    await processMessages(deps, [message('5')], last.log, { maxReceiveCount: 5 });
+    expect(last.lines).toEqual([
+      expect.objectContaining({
+        message: 'object moved to the dead-letter queue',
+        dataset: 'usage',
+        bucket: 'lake',
+        key,
+        receiveCount: 5,
+      }),
+    ]);
   });
 });

@@ -113,7 +113,11 @@ describe('local ingestion (ingest endpoint → S3 stand-in → queue → loader 
     expect(((await unknown.json()) as { message: string }).message).toContain(
       'Known datasets: usage, trades, samples',
     );
-    const malformed = await fetch(`${local.ingestUrl}/usage`, { method: 'POST', body: '[{' });
+    const malformed = await fetch(`${local.ingestUrl}/usage`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '[{',
+    });
     expect(malformed.status).toBe(400);
     const empty = await fetch(`${local.ingestUrl}/usage`, { method: 'POST', body: '' });
     expect(empty.status).toBe(400);

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DATASETS } from '../../datasets';
 import { postgresType } from '../../datasets/sql';
+import { SYSTEM_COLUMNS } from '../../datasets/system-columns';
 import type { Dataset } from '../../datasets/types';
 import { hasMetricRollups } from '../../lambda/loader/metric-rollups/refresh';
 import { MIGRATIONS } from '../../migrations/index';
@@ -21,6 +22,7 @@ const RELEASED: Record<string, string> = {
   '0001_datasets': '59b9fba7624055eb0df70c74904cd6db21b8f61cd23b806715b4735707dd552b',
   '0002_loader': '339688e08549fa56647720129c37cf3e227c12c9424664a7d9cdecd89314be78',
   '0003_s3_access_logs': '271823fb213631569c7084e2542dae7b3f393ba91a5022e042a8be451558849a',
+  '0004_record_versions': '1c68ab19c3dace779f7bc35d494b2ecaaf94ff13c014ff311c3f1123d21a05f7',
   '0005_revoked_sessions': '23d6d50d65244a4b7d15c15646330881b36ce0e922298cc64e7ea5257f3fa153',
 };
 
@@ -66,7 +68,11 @@ const INFORMATION_SCHEMA_TYPE: Record<string, string> = {
   jsonb: 'jsonb',
 };
 
-/** Differences between a dataset definition and its table, each a sentence with the SQL that fixes it. */
+/**
+ * Differences between a dataset definition and its table, each a sentence with the SQL that fixes
+ * it. The table holds the dataset's columns and the system columns every dataset table has
+ * (`datasets/system-columns.ts`), NOT NULL.
+ */
 function differences(
   dataset: Dataset,
   columns: readonly ColumnRow[],
@@ -101,7 +107,22 @@ function differences(
       );
     }
   }
-  const defined = new Set(dataset.columns.map((c) => c.name));
+  for (const column of SYSTEM_COLUMNS) {
+    const found = table.get(column.name);
+    const type = postgresType(column);
+    if (!found) {
+      problems.push(
+        `system column ${dataset.name}.${column.name} is missing: ALTER TABLE ${dataset.name} ADD COLUMN ` +
+          `${column.name} ${type} NOT NULL DEFAULT ${column.legacyDefault};`,
+      );
+    } else if (found.data_type !== INFORMATION_SCHEMA_TYPE[type] || found.is_nullable !== 'NO') {
+      problems.push(
+        `system column ${dataset.name}.${column.name} is ${found.data_type}${found.is_nullable === 'YES' ? ' (nullable)' : ''} ` +
+          `in the database, ${type} NOT NULL expected.`,
+      );
+    }
+  }
+  const defined = new Set([...dataset.columns, ...SYSTEM_COLUMNS].map((c) => c.name));
   for (const name of table.keys()) {
     if (!defined.has(name)) {
       problems.push(
@@ -185,14 +206,31 @@ describe('the migrations build the schema the dataset definitions describe', () 
         { name: 'device', type: 'text', role: 'dimension', label: 'Device', description: 'x' },
       ],
     };
-    const columns: ColumnRow[] = usage.columns.map((c) => ({
-      table_name: 'usage',
-      column_name: c.name,
-      data_type: INFORMATION_SCHEMA_TYPE[postgresType(c)]!,
-      is_nullable: c.nullable ? 'YES' : 'NO',
-    }));
+    const columns: ColumnRow[] = [
+      ...usage.columns.map((c) => ({
+        table_name: 'usage',
+        column_name: c.name,
+        data_type: INFORMATION_SCHEMA_TYPE[postgresType(c)]!,
+        is_nullable: c.nullable ? ('YES' as const) : ('NO' as const),
+      })),
+      ...SYSTEM_COLUMNS.map((c) => ({
+        table_name: 'usage',
+        column_name: c.name,
+        data_type: INFORMATION_SCHEMA_TYPE[postgresType(c)]!,
+        is_nullable: 'NO' as const,
+      })),
+    ];
     expect(differences(edited, columns, usage.key)).toEqual([
       'column usage.device is missing: ALTER TABLE usage ADD COLUMN device text NOT NULL;',
+    ]);
+    expect(
+      differences(
+        usage,
+        columns.filter((c) => c.column_name !== '_object_key'),
+        usage.key,
+      ),
+    ).toEqual([
+      "system column usage._object_key is missing: ALTER TABLE usage ADD COLUMN _object_key text NOT NULL DEFAULT '';",
     ]);
   });
 });

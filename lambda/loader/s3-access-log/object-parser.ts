@@ -1,12 +1,19 @@
 import { hash } from 'node:crypto';
 import type { Dataset } from '../../../datasets/types';
+import { truncateLine } from '../stored-text';
 import type { ObjectParser, ParsedRow, ParseResult } from '../types';
 import { isLineError, parseS3AccessLogLine } from './parser';
 import { HourlyRollupTracker } from './rollups';
 import { type AccessLogRules, DEFAULT_ACCESS_LOG_RULES, keepRecord } from './rules';
 
-/** Longest raw line kept with a rejection. */
-const MAX_RAW_LINE = 10_000;
+/** Whether a line holds nothing but blanks (spaces, tabs, a CR). */
+function isBlank(line: string): boolean {
+  for (let i = 0; i < line.length; i++) {
+    const c = line.charCodeAt(i);
+    if (c !== 32 && c !== 9 && c !== 13) return false;
+  }
+  return true;
+}
 
 /** The record's identity: a digest of its line, without line terminator or trailing blanks. */
 export function recordId(line: string): string {
@@ -17,8 +24,8 @@ export function recordId(line: string): string {
 
 /**
  * The loader's parser for `s3-access-log` datasets: parses each line, applies the keep/skip rule,
- * rejects malformed lines with their line number and reason, and keeps the hourly rollups of the
- * hours it loaded up to date (`afterLoad`).
+ * rejects malformed lines (a NUL character included) with their line number and reason, skips
+ * blank lines, and keeps the hourly rollups of the hours it loaded up to date (`afterLoad`).
  *
  * The last row of an object is held back until the whole object has been read, so the batch that
  * contains it is known to be the final one and every remaining rollup hour is recomputed then.
@@ -38,17 +45,14 @@ export function s3AccessLogParser(
   return {
     async *parse(lines: AsyncIterable<string>): AsyncIterable<ParseResult> {
       let lineNumber = 0;
-      let held: ParsedRow | undefined;
+      let held: ParseResult | undefined;
       for await (const line of lines) {
         lineNumber += 1;
         const result = parseS3AccessLogLine(line);
         if (isLineError(result)) {
-          if (result.field === '(line)') {
-            yield { kind: 'skipped' };
-          } else {
-            const raw = line.length > MAX_RAW_LINE ? `${line.slice(0, MAX_RAW_LINE)}...` : line;
-            yield { kind: 'rejected', lineNumber, reason: result.error, raw };
-          }
+          // Blank lines (a CRLF file's last line, padding) are skipped; every other bad line is kept.
+          if (isBlank(line)) yield { kind: 'skipped' };
+          else yield { kind: 'rejected', lineNumber, reason: result.error, raw: truncateLine(line) };
           continue;
         }
         if (!keepRecord(result, rules)) {
@@ -57,11 +61,11 @@ export function s3AccessLogParser(
         }
         const row = result as unknown as ParsedRow;
         row.record_id = recordId(line);
-        if (held) yield { kind: 'row', row: held };
-        held = row;
+        if (held) yield held;
+        held = { kind: 'row', row, lineNumber, raw: line };
       }
       inputDone = true;
-      if (held) yield { kind: 'row', row: held };
+      if (held) yield held;
     },
 
     async afterLoad(db, rows) {

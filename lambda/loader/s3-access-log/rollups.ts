@@ -1,4 +1,5 @@
 import type { Database } from '../../../db/database';
+import { withRollupLocks } from '../rollup-lock';
 
 /**
  * Hourly rollups of S3 access logs (`s3_access_log_hourly`): per bucket and hour, requests, bytes
@@ -10,7 +11,8 @@ import type { Database } from '../../../db/database';
  * `ON CONFLICT DO NOTHING` does not say which rows were new, so an incremental sum would count
  * re-delivered records twice. Recomputing the touched hours is exact, idempotent (re-running it
  * changes nothing) and bounded by the size of those hours, which the index on
- * `(bucket, request_time)` reads directly.
+ * `(bucket, request_time)` reads directly. Recomputes of the same hour by concurrent loaders run one
+ * after another under the hour's lock (`withRollupLocks`), so the last one sees every row.
  */
 
 /** The UTC hour of an ISO 8601 UTC timestamp (`2019-02-06T13:45:10Z` → `2019-02-06T13:00:00Z`). */
@@ -53,11 +55,19 @@ ON CONFLICT (bucket, hour) DO UPDATE SET
   distinct_remote_ips = EXCLUDED.distinct_remote_ips,
   updated_at = EXCLUDED.updated_at`;
 
-/** Recomputes the rollup rows of the given hours from the base table. */
+/** The name of the hourly rollup's locks. */
+const ROLLUP = 's3_access_log_hourly';
+
+/** Recomputes the rollup rows of the given hours from the base table, each chunk under its hours' locks. */
 export async function recomputeHourlyRollups(db: Database, hours: readonly TouchedHour[]): Promise<void> {
   for (let i = 0; i < hours.length; i += HOURS_PER_STATEMENT) {
     const chunk = hours.slice(i, i + HOURS_PER_STATEMENT);
-    await db.execute(RECOMPUTE_HOURLY_SQL, { touched: JSON.stringify(chunk) });
+    await withRollupLocks(
+      db,
+      ROLLUP,
+      chunk.map((h) => `${h.bucket}\n${h.hour}`),
+      (tx) => tx.execute(RECOMPUTE_HOURLY_SQL, { touched: JSON.stringify(chunk) }),
+    );
   }
 }
 

@@ -314,15 +314,7 @@ describe('parseS3AccessLogLine: malformed and truncated lines', () => {
     ['text turn-around time', withFields({ 14: 'x' }), 'Turn-Around Time', /milliseconds/],
     ['an unquoted referer', withFields({ 15: 'http://x' }), 'Referer', /quoted value or -/],
     ['an unquoted user agent', withFields({ 16: 'curl/8' }), 'User-Agent', /quoted value or -/],
-    ['a bad aclRequired', withFields({ 25: 'No' }), 'aclRequired', /"No".*Yes or -/],
     ['two spaces between fields', AWS_EXAMPLE.replace(' 192.0.2.3', '  192.0.2.3'), 'Remote IP', /empty/],
-    [
-      'two spaces in the trailing fields',
-      AWS_EXAMPLE.replace(' SigV4', '  SigV4'),
-      'Signature Version',
-      /empty/,
-    ],
-    ['a quoted trailing field', withFields({ 17: '"v1"' }), 'Version Id', /never quoted/],
   ])('rejects %s, naming the field', (_what, line, field, message) => {
     const e = error(line);
     expect(e.field).toBe(field);
@@ -381,5 +373,76 @@ describe('NUL characters, which Postgres text cannot store', () => {
 
   it('rejects a line with a raw NUL with a reason, instead of failing the whole object', () => {
     expect(error(AWS_EXAMPLE.replace('S3Console', 'S3\u0000Console')).error).toMatch(/NUL character/);
+  });
+});
+
+/** A record of the public panther-labs fixture: the documented fields, then two unknown ones. */
+const PANTHER_EXTRA_FIELDS =
+  `${OWNER} awsexamplebucket [06/Feb/2019:00:00:38 +0000] 192.0.2.3 ${OWNER} DD6CC733AEXAMPLE REST.PUT.OBJECT s3-dg.pdf ` +
+  '"PUT /awsexamplebucket/s3-dg.pdf HTTP/1.1" 200 - - 4406583 41754 28 "-" "S3Console/0.4" - ' +
+  '10S62Zv81kBW7BB6SX4XJ48o6kpcl6LPwEoizZQQxJd5qDSCTLX0TgS37kYUBKQW3+bPdrg1234= SigV4 ECDHE-RSA-AES128-SHA ' +
+  'AuthHeader awsexamplebucket.s3.amazonaws.com TLSV1.1 test1 test2';
+
+describe('parseS3AccessLogLine: unknown or implausible trailing fields never lose the record', () => {
+  it('keeps a record whose documented fields are followed by unknown ones (TLSV1.1 test1 test2)', () => {
+    expect(record(PANTHER_EXTRA_FIELDS)).toMatchObject({
+      key: 's3-dg.pdf',
+      object_size: 4406583,
+      host_header: 'awsexamplebucket.s3.amazonaws.com',
+      tls_version: 'TLSV1.1',
+      access_point_arn: null,
+      acl_required: null,
+      source_region: null,
+    });
+  });
+
+  it.each([
+    ['an aclRequired that is not Yes or -', withFields({ 25: 'No' }), 'acl_required'],
+    ['two spaces in the trailing fields', AWS_EXAMPLE.replace(' SigV4', '  SigV4'), 'signature_version'],
+    ['a quoted trailing field', withFields({ 17: '"v1"' }), 'version_id'],
+    ['a signature version that is not SigV*', withFields({ 19: 'AuthHeader' }), 'signature_version'],
+    ['an access point that is not an ARN', withFields({ 24: 'us-east-1' }), 'access_point_arn'],
+    ['a region that is not a region', withFields({ 26: 'Yes' }), 'source_region'],
+  ])('keeps the record with %s: that field and the ones after it are null', (_what, line, column) => {
+    const r = record(line);
+    expect(r.user_agent).toBe('S3Console/0.4');
+    const index = S3_ACCESS_LOG_FIELDS.findIndex((f) => f.column === column);
+    for (const f of S3_ACCESS_LOG_FIELDS.slice(index)) expect(r[f.column], f.column).toBeNull();
+    for (const f of S3_ACCESS_LOG_FIELDS.slice(REQUIRED_FIELD_COUNT + 1, index)) {
+      expect(r[f.column], f.column).not.toBeNull();
+    }
+  });
+
+  it('still reads every documented trailing field when they are plausible', () => {
+    expect(record(AWS_EXAMPLE)).toMatchObject({
+      signature_version: 'SigV4',
+      authentication_type: 'AuthHeader',
+      tls_version: 'TLSV1.2',
+      access_point_arn: 'arn:aws:s3:us-west-1:123456789012:accesspoint/example-AP',
+      acl_required: true,
+      source_region: 'us-east-1',
+    });
+  });
+});
+
+describe('parseS3AccessLogLine: keys as each operation encodes them', () => {
+  it('decodes + as a space in the keys of multi-object deletes (BATCH.DELETE.OBJECT), keeping the raw key', () => {
+    const r = record(
+      withFields({
+        6: 'BATCH.DELETE.OBJECT',
+        7: 'Screen+Shot+2019-09-09+at+9.08.44+AM.png',
+        8: '"POST /amzn-s3-demo-bucket1?delete HTTP/1.1"',
+      }),
+    );
+    expect(r.key).toBe('Screen+Shot+2019-09-09+at+9.08.44+AM.png');
+    expect(r.key_decoded).toBe('Screen Shot 2019-09-09 at 9.08.44 AM.png');
+    expect(record(withFields({ 6: 'BATCH.DELETE.OBJECT', 7: 'a%2Bb+c%20d' })).key_decoded).toBe('a+b c d');
+  });
+
+  it('keeps + literal in keys taken from the request path (REST and WEBSITE operations)', () => {
+    expect(record(withFields({ 6: 'REST.GET.OBJECT', 7: 'c%2B%2B/a+b.txt' })).key_decoded).toBe(
+      'c++/a+b.txt',
+    );
+    expect(record(withFields({ 6: 'WEBSITE.GET.OBJECT', 7: 'a+b.html' })).key_decoded).toBe('a+b.html');
   });
 });
