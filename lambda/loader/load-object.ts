@@ -4,6 +4,7 @@ import type { Database } from '../../db/database';
 import { structuredLogger } from '../shared/log';
 import type { ObjectVersion, RowToLoad } from './insert';
 import { decodedChunks, splitLines, type ByteSource } from './lines';
+import { refreshMetricRollups } from './metric-rollups/refresh';
 import { parserFor } from './parsers';
 import type { AccessLogRules } from './s3-access-log/rules';
 import { routeObject, type RoutingConfig } from './route';
@@ -44,6 +45,11 @@ export interface LoadDependencies {
   readonly batchSize?: number;
   /** Receives structured lines (objects). @default structuredLogger() */
   readonly log?: Pick<Console, 'info' | 'warn'>;
+  /**
+   * Brings the dashboard's rollups of the dataset up to date after a load.
+   * @default refreshMetricRollups (recomputes the days this or any other write changed, once over)
+   */
+  readonly refreshRollups?: (db: Database, dataset: Dataset) => Promise<unknown>;
 }
 
 export type LoadStatus = 'loaded' | 'already-loaded' | 'ignored' | 'missing';
@@ -179,9 +185,31 @@ export async function loadObject(deps: LoadDependencies, ref: ObjectRef): Promis
         skipped: counts.rowsSkipped,
       },
     );
+    await refreshRollups(deps, dataset, log);
     return { ...base, ...counts, status: 'loaded', dataset: dataset.name, etag };
   } catch (err) {
     throw new ObjectLoadError(ref.bucket, ref.key, dataset.name, err);
+  }
+}
+
+/**
+ * Recomputes the rollup days this load (or another write) left pending. A failure never fails the
+ * load, which is recorded already: the days stay pending, the dashboard reads them from the rows,
+ * and the next load of the dataset recomputes them.
+ */
+async function refreshRollups(
+  deps: LoadDependencies,
+  dataset: Dataset,
+  log: Pick<Console, 'info' | 'warn'>,
+): Promise<void> {
+  try {
+    await (deps.refreshRollups ?? refreshMetricRollups)(deps.db, dataset);
+  } catch (err) {
+    log.warn({
+      message: 'rollup refresh failed; its days stay pending until the next load',
+      dataset: dataset.name,
+      error: (err as Error).message,
+    });
   }
 }
 

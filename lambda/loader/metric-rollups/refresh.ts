@@ -1,6 +1,7 @@
 import { chartPlan, measuresOf } from '../../../datasets/chart-plan';
 import type { Dataset } from '../../../datasets/types';
 import type { Database } from '../../../db/database';
+import { withRollupLocks } from '../rollup-lock';
 import { CLAIM_PENDING_SQL, DUE_SQL, recomputeDaysSql } from './sql';
 
 /**
@@ -32,14 +33,6 @@ export function hasMetricRollups(dataset: Dataset): boolean {
   return measuresOf(dataset).length > 0 && dataset.columns.some((c) => c.role === 'time');
 }
 
-/** Serializes the rollup writes of one dataset until the transaction ends. */
-async function lockRollups(tx: Database, dataset: Dataset): Promise<void> {
-  await tx.query(
-    "SELECT 1 AS locked FROM (SELECT pg_advisory_xact_lock(hashtext('metric_rollups'), hashtext(:dataset))) lock",
-    { dataset: dataset.name },
-  );
-}
-
 export interface RefreshOutcome {
   /** Days recomputed. */
   readonly days: number;
@@ -61,8 +54,9 @@ export async function refreshMetricRollups(
   const recompute = { gaps: recomputeDaysSql(dataset), contiguous: recomputeDaysSql(dataset, true) };
   let days = 0;
   for (;;) {
-    const claimed = await db.transaction(async (tx) => {
-      await lockRollups(tx, dataset);
+    // One lock per dataset: recomputes of its days never interleave (the age pie's entity rows hold
+    // a year of days each, rewritten whole).
+    const claimed = await withRollupLocks(db, 'metric_rollups', [dataset.name], async (tx) => {
       const rows = await tx.query<{ day: string }>(CLAIM_PENDING_SQL, {
         dataset: dataset.name,
         limit: daysPerTransaction,
