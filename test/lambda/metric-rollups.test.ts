@@ -332,4 +332,36 @@ describe('metric rollups kept by the loader', () => {
     const { held, truth } = await heldAndTruth(t.db, usage);
     expect(held).toEqual(truth);
   });
+
+  it('days too many for one statement are recomputed fewer at a time', async () => {
+    const { reader, put } = lake();
+    await loadObject(deps(reader, { refreshRollups: async () => undefined }), {
+      bucket: 'lake',
+      key: put(usage, sessions(500, 11), '2025-03-25T00:00:00Z'),
+    });
+    const sizes: number[] = [];
+    // A database that stops any recompute of more than two days, as the Data API stops a statement
+    // after 45 seconds.
+    const limited = (db: Database): Database => ({
+      ...db,
+      query: async (sql, params) => {
+        if (sql.includes('src AS MATERIALIZED')) {
+          const days = (JSON.parse(String(params?.days)) as string[]).length;
+          sizes.push(days);
+          if (days > 2) {
+            throw Object.assign(new Error('The statement ran too long.'), {
+              errorName: 'StatementTimeoutException',
+            });
+          }
+        }
+        return db.query(sql, params);
+      },
+      transaction: (work) => db.transaction((tx) => work(limited(tx))),
+    });
+    expect(await refreshMetricRollups(limited(t.db), usage)).toEqual({ days: 20 });
+    expect(sizes.slice(0, 3)).toEqual([20, 7, 1]);
+    expect(await pendingDays(t.db, usage)).toEqual([]);
+    const { held, truth } = await heldAndTruth(t.db, usage);
+    expect(held).toEqual(truth);
+  });
 });

@@ -53,30 +53,49 @@ export async function refreshMetricRollups(
   if (!due?.due) return { days: 0 };
   const recompute = { gaps: recomputeDaysSql(dataset), contiguous: recomputeDaysSql(dataset, true) };
   let days = 0;
+  let limit = daysPerTransaction;
   for (;;) {
-    // One lock per dataset: recomputes of its days never interleave (the age pie's entity rows hold
-    // a year of days each, rewritten whole).
-    const claimed = await withRollupLocks(db, 'metric_rollups', [dataset.name], async (tx) => {
-      const rows = await tx.query<{ day: string }>(CLAIM_PENDING_SQL, {
-        dataset: dataset.name,
-        limit: daysPerTransaction,
+    let claimed: number;
+    try {
+      // One lock per dataset: recomputes of its days never interleave (the age pie's entity rows
+      // hold a year of days each, rewritten whole).
+      claimed = await withRollupLocks(db, 'metric_rollups', [dataset.name], async (tx) => {
+        const rows = await tx.query<{ day: string }>(CLAIM_PENDING_SQL, { dataset: dataset.name, limit });
+        if (rows.length > 0) {
+          const claimedDays = rows.map((r) => r.day);
+          const end = Date.parse(claimedDays[claimedDays.length - 1]) + DAY_MS;
+          const contiguous = end - Date.parse(claimedDays[0]) === claimedDays.length * DAY_MS;
+          await tx.query(contiguous ? recompute.contiguous : recompute.gaps, {
+            dataset: dataset.name,
+            days: JSON.stringify(claimedDays),
+            first: claimedDays[0],
+            end: new Date(end).toISOString(),
+          });
+        }
+        return rows.length;
       });
-      if (rows.length > 0) {
-        const days = rows.map((r) => r.day);
-        const end = Date.parse(days[days.length - 1]) + DAY_MS;
-        const contiguous = end - Date.parse(days[0]) === days.length * DAY_MS;
-        await tx.query(contiguous ? recompute.contiguous : recompute.gaps, {
-          dataset: dataset.name,
-          days: JSON.stringify(days),
-          first: days[0],
-          end: new Date(end).toISOString(),
-        });
-      }
-      return rows.length;
-    });
+    } catch (err) {
+      // Too many rows for one statement: the same days again, fewer at a time. A single day that
+      // still takes too long stays pending (read from the rows), and the error says so.
+      if (!timedOut(err) || limit === 1) throw err;
+      limit = Math.max(1, Math.floor(limit / 4));
+      continue;
+    }
     days += claimed;
-    if (claimed < daysPerTransaction) return { days };
+    if (claimed < limit) return { days };
   }
+}
+
+/**
+ * Whether a statement was stopped for taking too long: the Data API ends a statement after 45
+ * seconds (`StatementTimeoutException`,
+ * https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/data-api-timeouts.html), Postgres
+ * one that exceeds `statement_timeout` (SQLSTATE 57014).
+ */
+function timedOut(err: unknown): boolean {
+  const e = err as { errorName?: unknown; sqlState?: unknown; cause?: unknown } | undefined;
+  if (!e || typeof e !== 'object') return false;
+  return e.errorName === 'StatementTimeoutException' || e.sqlState === '57014' || timedOut(e.cause);
 }
 
 /** A time range, ISO 8601; `from` inclusive, `to` exclusive. */
