@@ -10,6 +10,7 @@ import {
   binBounds,
   type FineBin,
 } from '../../dashboard-app/src/distribution';
+import { percentile } from '../support/chart-truth';
 import { startTestDatabase, type TestDatabase } from '../support/local-database';
 
 let t: TestDatabase;
@@ -27,12 +28,6 @@ async function fineBins(values: number[]): Promise<FineBin[]> {
      GROUP BY 1 ORDER BY 1`,
     { values: JSON.stringify(values) },
   );
-}
-
-function percentile(sorted: number[], p: number): number {
-  const pos = p * (sorted.length - 1);
-  const lo = Math.floor(pos);
-  return sorted[lo] + (sorted[Math.ceil(pos)] - sorted[lo]) * (pos - lo);
 }
 
 describe('fine bins', () => {

@@ -9,8 +9,16 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { getDataset, type Dataset } from '../../datasets';
 import { insertSql, toSqlParams } from '../../db/dataset-sql';
 import { loadCharts, type ChartsResponse } from '../../dashboard-app/src/charts';
-import { AGE_GROUPS, HISTOGRAM_BINS, bucketFor, type ChartSelection } from '../../dashboard-app/src/queries';
+import { HISTOGRAM_BINS, bucketFor, type ChartSelection } from '../../dashboard-app/src/queries';
 import { refreshMetricRollups } from '../../lambda/loader/metric-rollups/refresh';
+import {
+  ageShares,
+  boxOf,
+  random,
+  topMaxima,
+  type UsageMeasure,
+  type UsageRow,
+} from '../support/chart-truth';
 import { startTestDatabase, type TestDatabase } from '../support/local-database';
 
 const usage = getDataset('usage');
@@ -20,27 +28,7 @@ const DAY = 24 * HOUR;
 const START = Date.parse('2025-01-01T00:00:00Z');
 const DAYS = 40;
 
-/** mulberry32: the same rows on every run. */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-interface UsageRow {
-  person_name: string;
-  birth_date: string;
-  accessed_at: string;
-  session_duration: number;
-  download_speed: number;
-  upload_speed: number;
-  consumed_traffic: number;
-}
-type Measure = 'session_duration' | 'download_speed' | 'upload_speed' | 'consumed_traffic';
+type Measure = UsageMeasure;
 const MEASURES: Measure[] = ['session_duration', 'download_speed', 'upload_speed', 'consumed_traffic'];
 
 const PEOPLE = Array.from({ length: 40 }, (_, i) => `person ${String(i).padStart(2, '0')}`);
@@ -80,21 +68,6 @@ function inRange(from: Date, to: Date): UsageRow[] {
   });
 }
 
-/** percentile_cont: linear between the nearest ranks. */
-function percentile(sorted: number[], p: number): number {
-  const pos = p * (sorted.length - 1);
-  const lo = Math.floor(pos);
-  return sorted[lo] + (sorted[Math.ceil(pos)] - sorted[lo]) * (pos - lo);
-}
-
-function ageToday(birth: string): number {
-  const now = new Date();
-  const [y, m, d] = birth.split('-').map(Number);
-  let age = now.getUTCFullYear() - y;
-  if (now.getUTCMonth() + 1 < m || (now.getUTCMonth() + 1 === m && now.getUTCDate() < d)) age--;
-  return age;
-}
-
 /** Bucket starts as `date_trunc` in UTC gives them (weeks start on Monday). */
 function bucketStart(t: number, unit: string): number {
   if (unit === 'hour') return Math.floor(t / HOUR) * HOUR;
@@ -121,12 +94,7 @@ function expected(rows: UsageRow[], measure: Measure, from: Date, to: Date) {
       y: value(r),
       at: Date.parse(r.accessed_at),
     }));
-  const maxima = new Map<string, number>();
-  for (const r of rows) maxima.set(r.person_name, Math.max(maxima.get(r.person_name) ?? -Infinity, value(r)));
-  const top = [...maxima]
-    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
-    .slice(0, 10)
-    .map(([entity, v]) => ({ entity, value: v }));
+  const top = topMaxima(rows, value);
   const unit = bucketFor(from, to);
   const buckets = new Map<number, number[]>();
   for (const r of rows) {
@@ -137,29 +105,8 @@ function expected(rows: UsageRow[], measure: Measure, from: Date, to: Date) {
     .sort((a, b) => a[0] - b[0])
     .map(([t, vs]) => [t, vs.reduce((s, v) => s + v, 0) / vs.length, vs.length] as const);
   const sorted = rows.map(value).sort((a, b) => a - b);
-  const box = {
-    count: sorted.length,
-    min: sorted[0],
-    q1: percentile(sorted, 0.25),
-    median: percentile(sorted, 0.5),
-    q3: percentile(sorted, 0.75),
-    max: sorted[sorted.length - 1],
-  };
-  const earliest = new Map<string, string>();
-  for (const r of rows) {
-    const seen = earliest.get(r.person_name);
-    if (!seen || r.birth_date < seen) earliest.set(r.person_name, r.birth_date);
-  }
-  const groups = new Map<string, number>();
-  for (const birth of earliest.values()) {
-    const age = ageToday(birth);
-    const group = AGE_GROUPS.find((g) => age >= g.min && age < g.max)!;
-    groups.set(group.label, (groups.get(group.label) ?? 0) + 1);
-  }
-  const share = AGE_GROUPS.filter((g) => groups.has(g.label)).map((g) => ({
-    label: g.label,
-    value: groups.get(g.label)!,
-  }));
+  const box = boxOf(sorted);
+  const share = ageShares(rows);
   return { scatter, top, unit, series, sorted, box, share };
 }
 

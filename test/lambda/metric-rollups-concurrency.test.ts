@@ -8,6 +8,7 @@ import { runMigrations } from '../../migrations/runner';
 import {
   postgresBinaries,
   startPostgres,
+  waitsForLock,
   type PostgresServer,
   type PostgresSession,
 } from '../support/postgres-server';
@@ -63,25 +64,6 @@ describe.skipIf(!bin)('metric rollups between concurrent sessions (real PostgreS
   let server: PostgresServer;
   let admin: PostgresSession;
 
-  /** Whether session `pid` waits for a lock before `done` settles. */
-  async function blockedBeforeDone(pid: number, done: Promise<unknown>): Promise<boolean> {
-    let settled = false;
-    void done.then(
-      () => (settled = true),
-      () => (settled = true),
-    );
-    const deadline = Date.now() + 10_000;
-    while (!settled && Date.now() < deadline) {
-      const [lock] = await admin.query<{ blocked: boolean }>(
-        'SELECT EXISTS (SELECT 1 FROM pg_locks WHERE pid = CAST(:pid AS integer) AND NOT granted) AS blocked',
-        { pid },
-      );
-      if (lock.blocked) return true;
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    return false;
-  }
-
   beforeAll(async () => {
     server = await startPostgres(bin!);
     admin = await server.connect();
@@ -99,7 +81,7 @@ describe.skipIf(!bin)('metric rollups between concurrent sessions (real PostgreS
       await writer.execute('BEGIN');
       await writer.execute(insertSql(usage), session(30));
       const refresh = refreshMetricRollups(loader, usage);
-      expect(await blockedBeforeDone(loader.pid, refresh)).toBe(true);
+      expect(await waitsForLock(admin, loader.pid, refresh)).toBe(true);
       await writer.execute('COMMIT');
       expect(await refresh).toEqual({ days: 1 });
       const { held, truth } = await heldAndTruth(admin);
@@ -119,7 +101,7 @@ describe.skipIf(!bin)('metric rollups between concurrent sessions (real PostgreS
       const claimed = await loader.query<{ day: string }>(CLAIM_PENDING_SQL, { dataset: 'usage', limit: 10 });
       expect(claimed.map((c) => c.day)).toEqual([DAY]);
       const write = writer.execute(insertSql(usage), session(40));
-      expect(await blockedBeforeDone(writer.pid, write)).toBe(true);
+      expect(await waitsForLock(admin, writer.pid, write)).toBe(true);
       // The recompute reads the rows committed before it: not the writer's.
       await loader.query(recomputeDaysSql(usage, true), {
         dataset: 'usage',

@@ -115,6 +115,16 @@ async function pendingDays(db: Database, dataset: Dataset): Promise<string[]> {
   return rows.map((r) => r.day);
 }
 
+/** Nothing pending, every day's rollup equal to the rows, and the charts of a range equal both ways. */
+async function expectExact(dataset: Dataset, measure: string, from: string, to: string) {
+  expect(await pendingDays(t.db, dataset)).toEqual([]);
+  const { held, truth } = await heldAndTruth(t.db, dataset);
+  expect(held).toEqual(truth);
+  const charts = await chartsBothWays(t.db, dataset, measure, from, to);
+  expect(charts.fromRollups).toEqual(charts.fromRows);
+  return { truth, charts };
+}
+
 let t: TestDatabase;
 beforeAll(async () => {
   t = await startTestDatabase();
@@ -133,18 +143,13 @@ describe('metric rollups kept by the loader', () => {
     const { reader, put } = lake();
     const key = put(usage, sessions(1500, 1), '2025-03-25T00:00:00Z');
     expect(await loadObject(deps(reader), { bucket: 'lake', key })).toMatchObject({ rowsInserted: 1500 });
-    expect(await pendingDays(t.db, usage)).toEqual([]);
-    const { held, truth } = await heldAndTruth(t.db, usage);
-    expect(truth).toHaveLength(4 * 20);
-    expect(held).toEqual(truth);
-    const charts = await chartsBothWays(
-      t.db,
+    const { truth } = await expectExact(
       usage,
       'download_speed',
       '2025-03-02T07:00:00Z',
       '2025-03-19T17:30:00Z',
     );
-    expect(charts.fromRollups).toEqual(charts.fromRows);
+    expect(truth).toHaveLength(4 * 20);
   });
 
   it('loading the same objects again changes no row, marks no day and leaves the rollups as they were', async () => {
@@ -195,22 +200,17 @@ describe('metric rollups kept by the loader', () => {
     expect(
       await loadObject(deps(reader), { bucket: 'lake', key: put(trades, corrected, '2025-03-21T00:00:00Z') }),
     ).toMatchObject({ rowsUpdated: 2 });
-    expect(await pendingDays(t.db, trades)).toEqual([]);
-    const { held, truth } = await heldAndTruth(t.db, trades);
-    expect(held).toEqual(truth);
-    expect(held.find((r) => r.measure === 'price' && r.day === '2025-03-10')).toMatchObject({
-      n: 1,
-      high: 999.25,
-    });
-    expect(held.find((r) => r.measure === 'price' && r.day === '2025-03-01')).toMatchObject({ n: 9 });
-    const charts = await chartsBothWays(
-      t.db,
+    const { truth, charts } = await expectExact(
       trades,
       'price',
       '2025-02-27T12:00:00Z',
       '2025-03-12T12:00:00Z',
     );
-    expect(charts.fromRollups).toEqual(charts.fromRows);
+    expect(truth.find((r) => r.measure === 'price' && r.day === '2025-03-10')).toMatchObject({
+      n: 1,
+      high: 999.25,
+    });
+    expect(truth.find((r) => r.measure === 'price' && r.day === '2025-03-01')).toMatchObject({ n: 9 });
     expect(charts.fromRollups.top[0]).toEqual({ entity: corrected[0].symbol, value: 999.25 });
   });
 
@@ -222,17 +222,7 @@ describe('metric rollups kept by the loader', () => {
     await Promise.all(
       keys.map((key, i) => loadObject(deps(reader, { batchSize: 31 + i * 17 }), { bucket: 'lake', key })),
     );
-    expect(await pendingDays(t.db, usage)).toEqual([]);
-    const { held, truth } = await heldAndTruth(t.db, usage);
-    expect(held).toEqual(truth);
-    const charts = await chartsBothWays(
-      t.db,
-      usage,
-      'session_duration',
-      '2025-03-01T03:00:00Z',
-      '2025-03-08T21:00:00Z',
-    );
-    expect(charts.fromRollups).toEqual(charts.fromRows);
+    await expectExact(usage, 'session_duration', '2025-03-01T03:00:00Z', '2025-03-08T21:00:00Z');
   });
 
   it('writes outside the loader are read from the rows until the next load; a rebuild covers writes that bypassed the triggers', async () => {
@@ -244,7 +234,7 @@ describe('metric rollups kept by the loader', () => {
     // A manual delete marks its days; the charts read them from the rows meanwhile.
     await t.db.execute("DELETE FROM usage WHERE person_name = 'person 3'");
     expect((await pendingDays(t.db, usage)).length).toBeGreaterThan(0);
-    let charts = await chartsBothWays(
+    const charts = await chartsBothWays(
       t.db,
       usage,
       'upload_speed',
@@ -258,18 +248,10 @@ describe('metric rollups kept by the loader', () => {
       "ALTER TABLE usage DISABLE TRIGGER USER; DELETE FROM usage WHERE person_name = 'person 4'; ALTER TABLE usage ENABLE TRIGGER USER",
     );
     await refreshMetricRollups(t.db, usage);
-    expect((await heldAndTruth(t.db, usage)).held).not.toEqual((await heldAndTruth(t.db, usage)).truth);
+    const stale = await heldAndTruth(t.db, usage);
+    expect(stale.held).not.toEqual(stale.truth);
     await rebuildMetricRollups(t.db, usage);
-    const { held, truth } = await heldAndTruth(t.db, usage);
-    expect(held).toEqual(truth);
-    charts = await chartsBothWays(
-      t.db,
-      usage,
-      'upload_speed',
-      '2025-03-01T00:00:00Z',
-      '2025-03-21T00:00:00Z',
-    );
-    expect(charts.fromRollups).toEqual(charts.fromRows);
+    await expectExact(usage, 'upload_speed', '2025-03-01T00:00:00Z', '2025-03-21T00:00:00Z');
     const pairs = await t.db.query<{ n: number }>(
       "SELECT count(*) AS n FROM metric_rollup_entities WHERE dataset = 'usage' AND entity IN ('person 3', 'person 4')",
     );
