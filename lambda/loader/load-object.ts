@@ -4,7 +4,8 @@ import type { Database } from '../../db/database';
 import { structuredLogger } from '../shared/log';
 import type { ObjectVersion, RowToLoad } from './insert';
 import { decodedChunks, splitLines, type ByteSource } from './lines';
-import { refreshMetricRollups } from './metric-rollups/refresh';
+import { recomputeDueDays } from './metric-rollups/refresh';
+import { DUE_EXPRESSION } from './metric-rollups/sql';
 import { parserFor } from './parsers';
 import type { AccessLogRules } from './s3-access-log/rules';
 import { routeObject, type RoutingConfig } from './route';
@@ -46,8 +47,9 @@ export interface LoadDependencies {
   /** Receives structured lines (objects). @default structuredLogger() */
   readonly log?: Pick<Console, 'info' | 'warn'>;
   /**
-   * Brings the dashboard's rollups of the dataset up to date after a load.
-   * @default refreshMetricRollups (recomputes the days this or any other write changed, once over)
+   * Brings the dashboard's rollups of the dataset up to date after a load, when it has pending days
+   * that are over (changed by this load or any other write).
+   * @default recomputeDueDays (recomputes those days from the rows)
    */
   readonly refreshRollups?: (db: Database, dataset: Dataset) => Promise<unknown>;
 }
@@ -167,12 +169,14 @@ export async function loadObject(deps: LoadDependencies, ref: ObjectRef): Promis
       return { ...base, dataset: dataset.name, etag, status: 'already-loaded' };
     }
     const counts = await loadBody(deps, ref, dataset, object.body, version, batchSize);
-    await deps.db.execute(
+    // The same statement says whether the dataset's rollups have days to recompute (see below).
+    const [recorded] = await deps.db.query<{ rollups_due: boolean }>(
       'INSERT INTO loaded_objects (bucket, object_key, etag, dataset, last_modified, rows_inserted, rows_updated, rows_rejected, rows_skipped) ' +
         'VALUES (:bucket, :key, :etag, :dataset, CAST(:version AS timestamptz), :inserted, :updated, :rejected, :skipped) ' +
         'ON CONFLICT (bucket, object_key, etag) DO UPDATE SET last_modified = EXCLUDED.last_modified, ' +
         'rows_inserted = EXCLUDED.rows_inserted, rows_updated = EXCLUDED.rows_updated, ' +
-        'rows_rejected = EXCLUDED.rows_rejected, rows_skipped = EXCLUDED.rows_skipped, loaded_at = now()',
+        'rows_rejected = EXCLUDED.rows_rejected, rows_skipped = EXCLUDED.rows_skipped, loaded_at = now() ' +
+        `RETURNING ${DUE_EXPRESSION} AS rollups_due`,
       {
         bucket: ref.bucket,
         key: ref.key,
@@ -185,7 +189,7 @@ export async function loadObject(deps: LoadDependencies, ref: ObjectRef): Promis
         skipped: counts.rowsSkipped,
       },
     );
-    await refreshRollups(deps, dataset, log);
+    if (recorded?.rollups_due) await refreshRollups(deps, dataset, log);
     return { ...base, ...counts, status: 'loaded', dataset: dataset.name, etag };
   } catch (err) {
     throw new ObjectLoadError(ref.bucket, ref.key, dataset.name, err);
@@ -203,7 +207,7 @@ async function refreshRollups(
   log: Pick<Console, 'info' | 'warn'>,
 ): Promise<void> {
   try {
-    await (deps.refreshRollups ?? refreshMetricRollups)(deps.db, dataset);
+    await (deps.refreshRollups ?? recomputeDueDays)(deps.db, dataset);
   } catch (err) {
     log.warn({
       message: 'rollup refresh failed; its days stay pending until the next load',

@@ -2,7 +2,7 @@ import { chartPlan, measuresOf } from '../../../datasets/chart-plan';
 import type { Dataset } from '../../../datasets/types';
 import type { Database } from '../../../db/database';
 import { withRollupLocks } from '../rollup-lock';
-import { CLAIM_PENDING_SQL, DUE_SQL, recomputeDaysSql } from './sql';
+import { CLAIM_PENDING_SQL, DUE_EXPRESSION, recomputeDaysSql } from './sql';
 
 /**
  * Keeps the metric rollups of a dataset exact (tables of migration 0006), per UTC day.
@@ -49,8 +49,22 @@ export async function refreshMetricRollups(
 ): Promise<RefreshOutcome> {
   if (!hasMetricRollups(dataset)) return { days: 0 };
   // Most loads only touch the current day: one read, no transaction.
-  const [due] = await db.query<{ due: boolean }>(DUE_SQL, { dataset: dataset.name });
-  if (!due?.due) return { days: 0 };
+  const [due] = await db.query<{ due: boolean }>(`SELECT ${DUE_EXPRESSION} AS due`, {
+    dataset: dataset.name,
+  });
+  return due?.due ? recomputeDueDays(db, dataset, daysPerTransaction) : { days: 0 };
+}
+
+/**
+ * Recomputes the pending days of `dataset` that are over, as `refreshMetricRollups`, without first
+ * asking whether there are any (for a caller that knows, such as the loader: see `DUE_EXPRESSION`).
+ */
+export async function recomputeDueDays(
+  db: Database,
+  dataset: Dataset,
+  daysPerTransaction = DAYS_PER_REFRESH,
+): Promise<RefreshOutcome> {
+  if (!hasMetricRollups(dataset)) return { days: 0 };
   const recompute = { gaps: recomputeDaysSql(dataset), contiguous: recomputeDaysSql(dataset, true) };
   let days = 0;
   let limit = daysPerTransaction;

@@ -31,10 +31,13 @@ function sourceColumns(dataset: Dataset): string[] {
   return [...new Set(names)];
 }
 
-/** Whether `:dataset` has a pending day that is over (the current day waits until it ends). */
-export const DUE_SQL = `SELECT EXISTS (
+/**
+ * Whether `:dataset` has a pending day that is over (the current day waits until it ends): an
+ * expression, so that another statement can carry it.
+ */
+export const DUE_EXPRESSION = `EXISTS (
   SELECT 1 FROM metric_rollup_pending WHERE dataset = :dataset AND day + interval '24 hours' <= now()
-) AS due`;
+)`;
 
 /**
  * Claims up to `:limit` pending days of `:dataset` that are over (the current day keeps changing,
