@@ -94,9 +94,10 @@ AS $$ SELECT CASE
     `CREATE OR REPLACE FUNCTION metric_rollup_day_bit(day timestamptz) RETURNS bit(366)
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$ SELECT set_bit(CAST(repeat('0', 366) AS bit(366)), CAST(date_part('doy', day AT TIME ZONE 'UTC') AS integer) - 1, 1) $$`,
-    // Arguments: the dataset and its time column. The days of one statement are upserted in order,
-    // and DO UPDATE locks an existing row until the writer commits: a recompute that claims the day
-    // meanwhile waits for the writer's rows, instead of clearing the day without them.
+    // Arguments: the dataset and its time column. The days of one statement are upserted in order.
+    // DO UPDATE ... WHERE false writes nothing but locks an existing row until the writer commits: a
+    // recompute that claims the day meanwhile waits for the writer's rows, instead of clearing the
+    // day without them (DO NOTHING would not lock). `marked_at` stays the time of the first mark.
     `CREATE OR REPLACE FUNCTION metric_rollup_mark() RETURNS trigger
 LANGUAGE plpgsql
 AS $$
@@ -113,7 +114,7 @@ BEGIN
   EXECUTE format(
     'INSERT INTO metric_rollup_pending (dataset, day) '
     'SELECT DISTINCT %L, date_trunc(''day'', at, ''UTC'') FROM (%s) changed ORDER BY 2 '
-    'ON CONFLICT (dataset, day) DO UPDATE SET marked_at = now()',
+    'ON CONFLICT (dataset, day) DO UPDATE SET marked_at = EXCLUDED.marked_at WHERE false',
     TG_ARGV[0], changed);
   RETURN NULL;
 END $$`,
@@ -136,8 +137,15 @@ END $$`,
   REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION metric_rollup_mark('${table}', '${time}')`,
       `CREATE OR REPLACE TRIGGER metric_rollups_truncate AFTER TRUNCATE ON ${table}
   FOR EACH STATEMENT EXECUTE FUNCTION metric_rollup_forget('${table}')`,
+      // The days that hold rows, one probe of the time index per day (no scan of the table).
       `INSERT INTO metric_rollup_pending (dataset, day)
-  SELECT DISTINCT '${table}', date_trunc('day', ${time}, 'UTC') FROM ${table} ON CONFLICT DO NOTHING`,
+  WITH RECURSIVE days AS (
+    SELECT date_trunc('day', min(${time}), 'UTC') AS day FROM ${table}
+    UNION ALL
+    SELECT (SELECT date_trunc('day', min(${time}), 'UTC') FROM ${table} WHERE ${time} >= days.day + interval '24 hours')
+    FROM days WHERE days.day IS NOT NULL
+  )
+  SELECT '${table}', day FROM days WHERE day IS NOT NULL ON CONFLICT DO NOTHING`,
     ]),
   ],
 };

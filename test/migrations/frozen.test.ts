@@ -24,6 +24,7 @@ const RELEASED: Record<string, string> = {
   '0003_s3_access_logs': '271823fb213631569c7084e2542dae7b3f393ba91a5022e042a8be451558849a',
   '0004_record_versions': '1c68ab19c3dace779f7bc35d494b2ecaaf94ff13c014ff311c3f1123d21a05f7',
   '0005_revoked_sessions': '23d6d50d65244a4b7d15c15646330881b36ce0e922298cc64e7ea5257f3fa153',
+  '0006_metric_rollups': 'e66979f8fd40e64a070babb48985d46250982d022a1b222938e2abc3e3f09ace',
 };
 
 describe('released migrations', () => {

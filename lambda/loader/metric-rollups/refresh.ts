@@ -131,18 +131,26 @@ export async function rebuildMetricRollups(
   daysPerTransaction = DAYS_PER_REFRESH,
 ): Promise<RefreshOutcome> {
   if (!hasMetricRollups(dataset)) return { days: 0 };
-  const plan = chartPlan(dataset, measuresOf(dataset)[0]);
-  const time = plan.time.name;
-  const within = (column: string) =>
-    range ? `${column} >= CAST(:from AS timestamptz) AND ${column} < CAST(:to AS timestamptz)` : 'true';
+  const time = chartPlan(dataset, measuresOf(dataset)[0]).time.name;
+  const from = range ? 'CAST(:from AS timestamptz)' : "'-infinity'";
+  const to = range ? 'CAST(:to AS timestamptz)' : "'infinity'";
+  // The days that hold rows, one probe of the time index per day (no scan of the table), and the
+  // days that hold rollups.
   await db.execute(
     `INSERT INTO metric_rollup_pending (dataset, day)
+     WITH RECURSIVE rows_days AS (
+       SELECT date_trunc('day', min(${time}), 'UTC') AS day FROM ${dataset.name} WHERE ${time} >= ${from} AND ${time} < ${to}
+       UNION ALL
+       SELECT (SELECT date_trunc('day', min(${time}), 'UTC') FROM ${dataset.name}
+               WHERE ${time} >= rows_days.day + interval '24 hours' AND ${time} < ${to})
+       FROM rows_days WHERE rows_days.day IS NOT NULL
+     )
      SELECT :dataset, day FROM (
-       SELECT DISTINCT date_trunc('day', ${time}, 'UTC') AS day FROM ${dataset.name} WHERE ${within(time)}
-       UNION SELECT day FROM metric_rollup_days WHERE dataset = :dataset AND ${within('day')}
+       SELECT day FROM rows_days WHERE day IS NOT NULL
+       UNION SELECT day FROM metric_rollup_days WHERE dataset = :dataset AND day >= ${from} AND day < ${to}
      ) days
      ORDER BY day
-     ON CONFLICT (dataset, day) DO UPDATE SET marked_at = now()`,
+     ON CONFLICT (dataset, day) DO NOTHING`,
     range ? { dataset: dataset.name, from: range.from, to: range.to } : { dataset: dataset.name },
   );
   const outcome = await refreshMetricRollups(db, dataset, daysPerTransaction);
