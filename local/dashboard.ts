@@ -1,11 +1,16 @@
 /**
  * The dashboard in the local platform: the same server as the container, in-process, reading the
- * embedded Postgres through the local Data API endpoint with the real SDK client. Athena has no
- * local stand-in, so the full-history switch explains that instead of failing.
+ * embedded Postgres through the local Data API endpoint with the real SDK client. When the local
+ * Athena runs (`AWS_ENDPOINT_URL_ATHENA` is set), the full-history switch runs the charts on it,
+ * with the workgroup and Glue database the container gets in AWS; otherwise the switch explains
+ * why it is off.
  */
 import { randomBytes } from 'node:crypto';
-import { DASHBOARD_RETRY } from '../dashboard-app/src/config';
+import { AthenaClient } from '@aws-sdk/client-athena';
+import { AthenaRunner } from '../dashboard-app/src/athena';
+import { DASHBOARD_RETRY, readDashboardConfig } from '../dashboard-app/src/config';
 import { startDashboardServer } from '../dashboard-app/src/server';
+import { localAthenaSettings } from './athena/settings';
 import { localDatabase } from './data-api-server';
 import type { LocalService } from './service';
 
@@ -13,8 +18,8 @@ import type { LocalService } from './service';
 export const DEFAULT_DASHBOARD_PORT = 8080;
 
 export const LOCAL_ATHENA_UNAVAILABLE =
-  'Athena is an AWS service with no local stand-in: the local platform charts Postgres only. ' +
-  'Deployed, this switch runs the same charts on Athena over the whole lake.';
+  'The local Athena is not running (AWS_ENDPOINT_URL_ATHENA is unset), so these charts read Postgres only. ' +
+  '`npm start` runs it; deployed, this switch runs the same charts on Athena over the whole lake.';
 
 export interface LocalDashboardOptions {
   /** URL of the local Data API endpoint (`startDataApiServer(...).url`). */
@@ -31,6 +36,8 @@ export interface LocalDashboardOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** Request log lines. @default none (the local console stays readable) */
   readonly log?: (message: string, fields?: Record<string, unknown>) => void;
+  /** URL of the local Athena endpoint. @default AWS_ENDPOINT_URL_ATHENA; unset turns the full-history switch off */
+  readonly athenaEndpoint?: string;
 }
 
 export interface LocalDashboard {
@@ -63,17 +70,50 @@ export function dashboardPort(argv: readonly string[], env: NodeJS.ProcessEnv): 
   return port;
 }
 
+/**
+ * The Athena settings the dashboard container gets in AWS (`ATHENA_WORKGROUP`, `GLUE_DATABASE`,
+ * and the SDK's `AWS_ENDPOINT_URL_ATHENA`), pointing at the local Athena: its workgroup and
+ * database unless the environment names others.
+ */
+export function localAthenaEnvironment(endpoint: string, env: NodeJS.ProcessEnv): Record<string, string> {
+  const settings = localAthenaSettings(env);
+  return {
+    AWS_ENDPOINT_URL_ATHENA: endpoint,
+    ATHENA_WORKGROUP: env.ATHENA_WORKGROUP || settings.workgroup,
+    GLUE_DATABASE: env.GLUE_DATABASE || settings.database,
+  };
+}
+
+/** The dashboard's full-history engine: the container's Athena runner over the local endpoint. */
+function localAthenaRunner(
+  endpoint: string | undefined,
+  env: NodeJS.ProcessEnv,
+  password: string,
+): AthenaRunner | { unavailable: string } {
+  if (!endpoint) return { unavailable: LOCAL_ATHENA_UNAVAILABLE };
+  const athenaEnv = localAthenaEnvironment(endpoint, env);
+  // The container reads its Athena target from these variables (dashboard-app/src/config.ts).
+  const { athena } = readDashboardConfig({ ...athenaEnv, DASHBOARD_PASSWORD: password });
+  const client = new AthenaClient({
+    endpoint: athenaEnv.AWS_ENDPOINT_URL_ATHENA,
+    region: env.AWS_REGION ?? 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  return new AthenaRunner({ client, target: athena! });
+}
+
 export async function startLocalDashboard(options: LocalDashboardOptions): Promise<LocalDashboard> {
   const env = options.env ?? process.env;
   const port = options.port ?? dashboardPort(options.argv ?? process.argv.slice(2), env);
   const password = options.password ?? (env.DASHBOARD_PASSWORD || randomBytes(18).toString('base64url'));
+  const athena = localAthenaRunner(options.athenaEndpoint ?? env.AWS_ENDPOINT_URL_ATHENA, env, password);
   const { db, client } = localDatabase(options.dataApiUrl, DASHBOARD_RETRY);
   let dashboard;
   try {
     dashboard = await startDashboardServer({
       db,
       password,
-      athena: { unavailable: LOCAL_ATHENA_UNAVAILABLE },
+      athena,
       port,
       host: options.host ?? '127.0.0.1',
       log: options.log ?? (() => {}),

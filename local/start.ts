@@ -10,6 +10,7 @@ import {
   localDatabase,
   startDataApiServer,
 } from './data-api-server';
+import { athenaService } from './athena/service';
 import { dashboardService } from './dashboard';
 import { ingestionService } from './ingestion';
 import { startPostgresServer } from './postgres';
@@ -30,7 +31,7 @@ import type { LocalContext, LocalService, StartedService } from './service';
  * Services started after the database and its endpoints, in order. To add one, append an entry:
  * `{ name: 'dashboard', start: async (ctx) => { ...; return { lines: ['dashboard: http://...'], stop } } }`.
  */
-export const SERVICES: LocalService[] = [ingestionService, dashboardService];
+export const SERVICES: LocalService[] = [ingestionService, athenaService, dashboardService];
 
 export interface StartOptions {
   readonly dataDir: string;
