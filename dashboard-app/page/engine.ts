@@ -1,6 +1,7 @@
 /** The "Full history (Athena)" switch of the metrics and access logs views, and why it is off. */
 import type { AthenaStatus, DatasetsResponse } from '../src/contract';
 import { byId } from './dom';
+import { formatBytes } from './format';
 import type { ViewState } from './state';
 
 /**
@@ -22,13 +23,13 @@ export function syncEngine(meta: DatasetsResponse, state: ViewState, unavailable
     : athena.reason;
 }
 
-/** "Athena scanned 12.0 MB for these numbers, costing $0.0001 ($5 per TB scanned, ...)". */
+/** "Athena scanned 12.0 MB for these charts, costing $0.0001 ($5 per TB scanned, ...)". */
 export function athenaCostText(
   usage: { bytesScanned: number; costUsd: number; cachedQueries: number },
-  formatBytes: (v: unknown) => string,
+  what: string,
 ): string {
   return (
-    `Athena scanned ${formatBytes(usage.bytesScanned)} for these numbers, costing $${usage.costUsd.toFixed(4)} ` +
+    `Athena scanned ${formatBytes(usage.bytesScanned)} for ${what}, costing $${usage.costUsd.toFixed(4)} ` +
     '($5 per TB scanned, at least 10 MB per query)' +
     (usage.cachedQueries ? `; ${usage.cachedQueries} answers came from the 5-minute cache` : '') +
     '.'

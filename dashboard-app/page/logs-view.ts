@@ -104,7 +104,7 @@ function athenaNote(body: AccessLogOverview | AccessLogKeyResponse): void {
   const note = byId('logs-athena-cost');
   note.hidden = !body.athena;
   note.textContent = body.athena
-    ? `${athenaCostText(body.athena, formatBytes)} Buckets read: ${body.athena.buckets.join(', ') || 'none yet'}. ` +
+    ? `${athenaCostText(body.athena, 'these figures')} Buckets read: ${body.athena.buckets.join(', ') || 'none yet'}. ` +
       'Athena reads every record in the log bucket, also the operations the loader leaves out of Postgres, ' +
       'so its counts can be higher.'
     : '';

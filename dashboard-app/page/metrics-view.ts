@@ -12,7 +12,7 @@ import { getJson } from './api';
 import { PIE_LABEL, draw, firstItem, option, tooltip, topValues, unitText } from './charts';
 import { byId, fillSelect } from './dom';
 import { athenaCostText, syncEngine } from './engine';
-import { formatBytes, formatNumber, localDate, localDateTime } from './format';
+import { formatNumber, localDate, localDateTime } from './format';
 import { showPeriod } from './period';
 import { periodQuery, writeState, type ViewState } from './state';
 
@@ -178,7 +178,7 @@ const CHARTS: { readonly [N in ChartName]: (body: ChartsResponse) => EChartsOpti
 
 function athenaNote(body: ChartsApiResponse): string | undefined {
   return body.athena
-    ? `${athenaCostText(body.athena, formatBytes)} Quartiles on Athena are approximate.`
+    ? `${athenaCostText(body.athena, 'these charts')} Quartiles on Athena are approximate.`
     : undefined;
 }
 

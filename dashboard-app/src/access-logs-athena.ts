@@ -85,14 +85,17 @@ function records(b: Binder, scope: AthenaLogScope): string {
     );
   }
   const typed = [
-    `SELECT ${REQUEST_TIME} AS at, bucket_name AS bucket, NULLIF(key, '-') AS key,`,
+    `SELECT ${REQUEST_TIME} AS request_time, bucket_name AS bucket, NULLIF(key, '-') AS key,`,
     `  NULLIF(requester, '-') AS requester, remoteip AS ip, operation,`,
     `  TRY_CAST(httpstatus AS integer) AS status, NULLIF(errorcode, '-') AS error, bytessent AS bytes`,
     `FROM ${ACCESS_LOG_TABLE} WHERE ${partitions.join(' AND ')}`,
   ].join('\n');
   const filters: string[] = [];
   if (scope.from && scope.to) {
-    filters.push(`at >= ${b.timestamp('from', scope.from)}`, `at < ${b.timestamp('to', scope.to)}`);
+    filters.push(
+      `request_time >= ${b.timestamp('from', scope.from)}`,
+      `request_time < ${b.timestamp('to', scope.to)}`,
+    );
   }
   if (scope.key) filters.push(`key = ${b.text('key', scope.key)}`);
   return `WITH typed AS (\n${typed}\n), r AS (SELECT * FROM typed${filters.length ? ` WHERE ${filters.join(' AND ')}` : ''})`;
@@ -109,7 +112,7 @@ export function athenaTrafficQuery(scope: AthenaLogScope, unit: TrafficUnit): At
   return statement('access-log traffic', (b) =>
     [
       records(b, scope),
-      `SELECT CAST(to_unixtime(date_trunc('${unit}', at)) * 1000 AS double) AS t, count(*) AS requests,`,
+      `SELECT CAST(to_unixtime(date_trunc('${unit}', request_time)) * 1000 AS double) AS t, count(*) AS requests,`,
       `  sum(coalesce(bytes, 0)) AS bytes, sum(CASE WHEN status >= 400 THEN 1 ELSE 0 END) AS errors,`,
       `  sum(CASE WHEN status = 200 AND operation = '${GET_OBJECT}' THEN 1 ELSE 0 END) AS full_downloads,`,
       `  sum(CASE WHEN status = 206 AND operation = '${GET_OBJECT}' THEN 1 ELSE 0 END) AS partial_downloads`,
@@ -172,9 +175,9 @@ export function athenaRecentQuery(scope: AthenaLogScope): AthenaStatement {
   return statement('access-log latest requests', (b) =>
     [
       records(b, scope),
-      `SELECT CAST(to_unixtime(at) * 1000 AS double) AS at, bucket, operation, status, bytes,`,
+      `SELECT CAST(to_unixtime(request_time) * 1000 AS double) AS at_ms, bucket, operation, status, bytes,`,
       `  coalesce(requester, ip) AS requester, error`,
-      `FROM r ORDER BY r.at DESC, requester LIMIT 20`,
+      `FROM r ORDER BY request_time DESC, requester LIMIT 20`,
     ].join('\n'),
   );
 }
@@ -184,7 +187,7 @@ export function athenaLogExtentQuery(scope: Omit<AthenaLogScope, 'from' | 'to'>)
   return statement('access-log oldest and newest record', (b) =>
     [
       records(b, { buckets: scope.buckets, key: scope.key }),
-      `SELECT CAST(to_unixtime(min(at)) * 1000 AS double) AS oldest, CAST(to_unixtime(max(at)) * 1000 AS double) AS newest FROM r`,
+      `SELECT CAST(to_unixtime(min(request_time)) * 1000 AS double) AS oldest, CAST(to_unixtime(max(request_time)) * 1000 AS double) AS newest FROM r`,
     ].join('\n'),
   );
 }
@@ -262,7 +265,7 @@ export async function athenaAccessLogKey(
     statuses: counted(lists.get('status') ?? [], 'label'),
     requesters: counted(lists.get('requester') ?? [], 'label'),
     recent: recent.map((r) => ({
-      at: num(r.at) ?? 0,
+      at: num(r.at_ms) ?? 0,
       bucket: String(r.bucket),
       operation: text(r.operation),
       status: num(r.status),

@@ -29,7 +29,7 @@ export interface PeriodAnswer {
   /** The period answered, ISO 8601 UTC; `from` inclusive, `to` exclusive. */
   readonly from: string;
   readonly to: string;
-  /** `all` for `period=all`: `from` and `to` are then the oldest record and just after the newest. */
+  /** `all` for `period=all`: `from` and `to` are then the hours of the oldest and the newest record. */
   readonly period: 'all' | 'range';
   /**
    * Only when the period holds no records: where the records are, so the page can say so

@@ -17,7 +17,8 @@ import type { Period } from './params';
 import { DEFAULT_SPAN_DAYS } from './params';
 import { ident } from './queries';
 
-const DAY_MS = 86_400_000;
+const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
 
 /** A Postgres statement with its named parameters. */
 export interface PostgresStatement {
@@ -52,12 +53,15 @@ export function athenaDatasetExtent(dataset: Dataset): AthenaStatement {
 }
 
 /**
- * The range "All time" answers: from the oldest record to just after the newest (`to` is
- * exclusive). Without any record, the default period ending now, which answers "nothing yet".
+ * The range "All time" answers: the whole hours from the oldest record's to the newest's (`to`
+ * is exclusive). Whole hours, because the access logs' totals come from hourly rollups: an hour
+ * counts when it starts inside the range. Without any record, the default period ending now,
+ * which answers "nothing yet".
  */
 export function allTimeRange(extent: DataExtent | null, now: Date): { from: Date; to: Date } {
   if (!extent) return { from: new Date(now.getTime() - DEFAULT_SPAN_DAYS * DAY_MS), to: now };
-  return { from: new Date(extent.oldest), to: new Date(extent.newest + 1) };
+  const hour = (ms: number) => Math.floor(ms / HOUR_MS) * HOUR_MS;
+  return { from: new Date(hour(extent.oldest)), to: new Date(hour(extent.newest) + HOUR_MS) };
 }
 
 export interface PeriodQuestion<T> {

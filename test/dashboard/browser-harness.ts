@@ -149,7 +149,8 @@ export function logHistory(): LogRecord[] {
     for (let n = 0; n < count; n++) {
       const kind = n % 5;
       records.push({
-        at: new Date(Date.UTC(year, n % 12, 1 + ((n * 7) % 27), (n * 5) % 24, n % 60, n % 50)),
+        // Never on the hour: the oldest record's hour starts before it (the rollups are hourly).
+        at: new Date(Date.UTC(year, n % 12, 1 + ((n * 7) % 27), (n * 5) % 24, n % 60, 7 + (n % 50))),
         bucket: LOG_BUCKET,
         key: `files/${year}/file-${n % 4}.bin`,
         operation: kind === 3 ? 'REST.PUT.OBJECT' : 'REST.GET.OBJECT',
@@ -227,4 +228,41 @@ export async function loadUsageHistory(db: Database): Promise<Date[]> {
   );
   await db.batch(insertSql(usage), rows);
   return times;
+}
+
+/** The value of the access logs' figure card labelled `label` ("Requests"), as a number. */
+export async function card(page: Page, label: string): Promise<number> {
+  const text = await page.evaluate((wanted) => {
+    for (const c of Array.from(document.querySelectorAll('#logs-totals .card'))) {
+      if (c.querySelector('span')?.textContent === wanted)
+        return c.querySelector('strong')?.textContent ?? '';
+    }
+    return '';
+  }, label);
+  return Number(text.replace(/,/g, ''));
+}
+
+/** Waits until the access logs' "Requests" card shows `expected`; says what it showed instead. */
+export async function waitForRequests(page: Page, expected: number, timeout = 20_000): Promise<void> {
+  try {
+    await page.waitForFunction(
+      (n) => {
+        for (const c of Array.from(document.querySelectorAll('#logs-totals .card'))) {
+          if (c.querySelector('span')?.textContent === 'Requests') {
+            return Number((c.querySelector('strong')?.textContent ?? '').replace(/,/g, '')) === n;
+          }
+        }
+        return false;
+      },
+      expected,
+      { timeout },
+    );
+  } catch (err) {
+    const shown = await card(page, 'Requests');
+    const banner = await page.textContent('#banner');
+    throw new Error(
+      `Expected ${expected} requests; the page shows ${shown} (banner: ${JSON.stringify(banner)}).`,
+      { cause: err },
+    );
+  }
 }

@@ -12,6 +12,7 @@ import { startDashboardServer, type RunningDashboard } from '../../dashboard-app
 import { startTestDatabase, type TestDatabase } from '../support/local-database';
 import {
   SHOTS,
+  card,
   collectProblems,
   keptRecords,
   launchChromium,
@@ -19,6 +20,7 @@ import {
   loadUsageHistory,
   logHistory,
   logIn,
+  waitForRequests,
   seriesData,
   type LogRecord,
 } from './browser-harness';
@@ -41,38 +43,11 @@ const inTokyo2023 = (at: Date) => at.getTime() >= TOKYO_2023.from && at.getTime(
 /** A calendar date as the browser shows it in Tokyo. */
 const tokyoDate = (at: Date) => new Intl.DateTimeFormat('en-CA', { timeZone: ZONE }).format(at);
 
-/** The value of the figure card labelled `label` (e.g. "Requests"), as a number. */
-async function card(label: string): Promise<number> {
-  const text = await page.evaluate((wanted) => {
-    for (const c of Array.from(document.querySelectorAll('#logs-totals .card'))) {
-      if (c.querySelector('span')?.textContent === wanted)
-        return c.querySelector('strong')?.textContent ?? '';
-    }
-    return '';
-  }, label);
-  return Number(text.replace(/,/g, ''));
-}
-
 /** Waits until the current view has answered for the URL it shows now. */
 async function settled(): Promise<void> {
   await page.waitForFunction(() => document.getElementById('updated')?.textContent?.startsWith('Updated'), {
     timeout: 15_000,
   });
-}
-
-async function waitForRequests(expected: number): Promise<void> {
-  await page.waitForFunction(
-    (n) => {
-      for (const c of Array.from(document.querySelectorAll('#logs-totals .card'))) {
-        if (c.querySelector('span')?.textContent === 'Requests') {
-          return Number((c.querySelector('strong')?.textContent ?? '').replace(/,/g, '')) === n;
-        }
-      }
-      return false;
-    },
-    expected,
-    { timeout: 15_000 },
-  );
 }
 
 async function chooseCustom(from: string, to: string): Promise<void> {
@@ -126,7 +101,7 @@ describe('periods in Chromium, over access logs of 2022, 2023 and 2024', () => {
     );
     expect(await page.textContent('#period-hint')).toContain(`Newest record: ${tokyoDate(newest)}`);
     await page.getByRole('button', { name: 'Show all time' }).click();
-    await waitForRequests(kept.length);
+    await waitForRequests(page, kept.length);
     expect(new URL(page.url()).searchParams.get('range')).toBe('all');
     expect(await page.isHidden('#period-hint')).toBe(true);
   });
@@ -135,9 +110,9 @@ describe('periods in Chromium, over access logs of 2022, 2023 and 2024', () => {
     await page.goto(`${dashboard.url}/?view=logs&range=7d`);
     await settled();
     await page.selectOption('#range', 'all', { timeout: 5_000 });
-    await waitForRequests(kept.length);
+    await waitForRequests(page, kept.length);
     expect(new URL(page.url()).searchParams.get('range')).toBe('all');
-    expect(await card('Errors')).toBe(kept.filter((r) => r.status >= 400).length);
+    expect(await card(page, 'Errors')).toBe(kept.filter((r) => r.status >= 400).length);
     const [requests] = (await seriesData(page, 'logs-series')) as [number, number][][];
     // Weekly points (weeks start on Monday: the first may start in the last days of 2021).
     expect(new Set(requests.map(([at]) => new Date(at + 6 * DAY_MS).getUTCFullYear()))).toEqual(
@@ -155,17 +130,17 @@ describe('periods in Chromium, over access logs of 2022, 2023 and 2024', () => {
     await settled();
     await chooseCustom('2023-01-01T00:00', '2024-01-01T00:00');
     const expected = kept.filter((r) => inTokyo2023(r.at));
-    await waitForRequests(expected.length);
+    await waitForRequests(page, expected.length);
     expect(await page.textContent('#period-zone')).toContain(ZONE);
     const url = new URL(page.url());
     expect(url.searchParams.get('range')).toBe('custom');
     expect(url.searchParams.get('from')).toBe(new Date(TOKYO_2023.from).toISOString());
     expect(url.searchParams.get('to')).toBe(new Date(TOKYO_2023.to).toISOString());
-    expect(await card('Errors')).toBe(expected.filter((r) => r.status >= 400).length);
+    expect(await card(page, 'Errors')).toBe(expected.filter((r) => r.status >= 400).length);
     await page.screenshot({ path: path.join(SHOTS, 'access-logs-custom-2023.png'), fullPage: true });
 
     await page.reload();
-    await waitForRequests(expected.length);
+    await waitForRequests(page, expected.length);
     expect(await page.inputValue('#range')).toBe('custom');
     expect(await page.inputValue('#period-from')).toBe('2023-01-01T00:00');
     expect(await page.inputValue('#period-to')).toBe('2024-01-01T00:00');
@@ -185,10 +160,10 @@ describe('periods in Chromium, over access logs of 2022, 2023 and 2024', () => {
     const expected = kept.filter((r) => r.key === key && inTokyo2023(r.at)).length;
     // Of the two New Year's Eve records, only the one of 2022 in UTC falls in 2023 in Tokyo.
     expect(expected).toBe(1);
-    await waitForRequests(expected);
+    await waitForRequests(page, expected);
     expect(await page.textContent('#logs-title')).toBe(`Key: ${key}`);
     await page.selectOption('#range', 'all', { timeout: 5_000 });
-    await waitForRequests(kept.filter((r) => r.key === key).length);
+    await waitForRequests(page, kept.filter((r) => r.key === key).length);
     expect(new URL(page.url()).searchParams.get('key')).toBe(key);
   });
 
