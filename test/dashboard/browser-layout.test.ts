@@ -43,6 +43,11 @@ const VIEWS: { name: string; query: string; charts: string[] }[] = [
     charts: ['logs-series', 'logs-status', 'logs-operations'],
   },
   { name: 'bucket page', query: `view=logs&range=all&bucket=${LOG_BUCKET}`, charts: LOG_CHARTS },
+  {
+    name: 'custom period',
+    query: 'view=logs&range=custom&from=2023-01-01T00:00:00Z&to=2024-01-01T00:00:00Z',
+    charts: LOG_CHARTS,
+  },
   { name: 'database', query: 'view=database', charts: [] },
 ];
 
@@ -161,6 +166,21 @@ describe('at 390 x 844', () => {
     });
   }
 
+  test('at 360 px, the narrowest phones, every view still fits and Log out is not cut off', async () => {
+    await page.setViewportSize({ width: 360, height: 740 });
+    try {
+      for (const view of VIEWS) {
+        await open(page, view.query);
+        const o = await overflow(page);
+        expect(o.scrollWidth, `${view.name}: ${o.outside.join('\n')}`).toBeLessThanOrEqual(o.clientWidth);
+        const logout = await page.getByRole('button', { name: 'Log out' }).boundingBox();
+        expect(logout!.x + logout!.width, view.name).toBeLessThanOrEqual(o.clientWidth);
+      }
+    } finally {
+      await page.setViewportSize({ width: 390, height: 844 });
+    }
+  });
+
   test('wide tables scroll inside their own box, which the keyboard can reach', async () => {
     await open(page, 'view=logs&range=all');
     const boxes = await page.evaluate(() =>
@@ -209,8 +229,6 @@ describe('at any width', () => {
           await open(p, view.query);
           expect(await axeViolations(p), `${view.name} at ${p.viewportSize()?.width} px`).toEqual([]);
         }
-        await open(p, 'view=logs&range=custom&from=2023-01-01T00:00:00Z&to=2024-01-01T00:00:00Z');
-        expect(await axeViolations(p), 'custom period controls').toEqual([]);
       }
     } finally {
       await wide.close();
