@@ -11,6 +11,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { costDeltaOf, type CostDelta } from './diff-cost';
+import { costBasis, modelEstimator } from './diff-cost-model';
 import { formatSummaryMarkdown } from './diff-comment';
 import { compareStack, renderStackDiff, type StackComparison } from './diff-compare';
 import { compareWithDeployed, type DeployedMethod } from './diff-deployed';
@@ -288,6 +290,21 @@ async function compareBase(repoRoot: string, options: DiffOptions, ref: string):
   });
 }
 
+/**
+ * The monthly cost change between the two sides, from the platform's cost model. A model error (an
+ * unpriced region, say) is reported and leaves the review without a cost section; it never fails it.
+ */
+function estimateCostDelta(stacks: readonly StackComparison[]): CostDelta | undefined {
+  try {
+    return costDeltaOf(stacks, modelEstimator(), costBasis());
+  } catch (err) {
+    process.stderr.write(
+      `The monthly cost change could not be estimated: ${err instanceof Error ? err.message : String(err)}\n`,
+    );
+    return undefined;
+  }
+}
+
 export async function main(argv: readonly string[]): Promise<number> {
   const options = parseArgs(argv);
   if (options === 'help') {
@@ -299,7 +316,10 @@ export async function main(argv: readonly string[]): Promise<number> {
   const comparison = options.base
     ? await compareBase(repoRoot, options, options.base)
     : await compareDeployed(repoRoot, options);
-  const summary = summarize(comparison.stacks, { comparedWith: comparison.comparedWith });
+  const summary = summarize(comparison.stacks, {
+    comparedWith: comparison.comparedWith,
+    cost: estimateCostDelta(comparison.stacks),
+  });
 
   const diffs = comparison.stacks.map((stack) => ({ stack: stack.stackName, text: renderStackDiff(stack) }));
   const fullDiff =

@@ -5,6 +5,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import { Construct } from 'constructs';
 import { checkWholeNumber, pathOf } from './prop-checks';
+import { ESBUILD_NODE_TARGET, LAMBDA_NODE_RUNTIME } from '../node-runtime';
 
 /** The repository root, from which function entry points are resolved. */
 export const REPO_ROOT = path.resolve(import.meta.dirname, '..', '..');
@@ -30,6 +31,19 @@ export interface AppFunctionProps {
    * @default no reservation: the function shares the account's unreserved concurrency
    */
   readonly reservedConcurrentExecutions?: number;
+  /**
+   * Files or folders copied into the asset next to the bundle, as [source relative to the repository
+   * root, destination relative to the bundle], e.g. the static files a handler serves.
+   * @default the bundle alone
+   */
+  readonly copyFiles?: ReadonlyArray<readonly [string, string]>;
+  /**
+   * Browser scripts bundled by esbuild into the asset next to the function's bundle, as [entry relative
+   * to the repository root, destination relative to the bundle, esbuild flags], e.g. a page the
+   * handler serves.
+   * @default none
+   */
+  readonly browserBundles?: ReadonlyArray<readonly [string, string, readonly string[]]>;
 }
 
 /**
@@ -40,8 +54,8 @@ export const MAX_TIMEOUT = Duration.minutes(15);
 export const MAX_MEMORY_MB = 3008;
 
 /**
- * A Node.js function with the defaults every function of the platform shares: the current Node.js
- * runtime (24) on arm64, an esbuild bundle (minified, tree-shaken, ESM, source maps), a log group
+ * A Node.js function with the defaults every function of the platform shares: the platform's Node.js
+ * runtime (lib/node-runtime.ts) on arm64, an esbuild bundle (minified, tree-shaken, ESM, source maps), a log group
  * with a retention that is kept on delete policy-free, and a bounded timeout and memory size.
  */
 export class AppFunction extends nodejs.NodejsFunction {
@@ -76,7 +90,7 @@ export class AppFunction extends nodejs.NodejsFunction {
       projectRoot: REPO_ROOT,
       depsLockFilePath: path.join(REPO_ROOT, 'package-lock.json'),
       description: props.description,
-      runtime: lambda.Runtime.NODEJS_24_X,
+      runtime: LAMBDA_NODE_RUNTIME,
       architecture: lambda.Architecture.ARM_64,
       timeout,
       memorySize,
@@ -87,15 +101,47 @@ export class AppFunction extends nodejs.NodejsFunction {
         minify: true,
         sourceMap: true,
         sourcesContent: false,
-        target: 'node22',
+        target: ESBUILD_NODE_TARGET,
         format: nodejs.OutputFormat.ESM,
         // ESM bundles need a require shim for CommonJS dependencies that call require().
         banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
         mainFields: ['module', 'main'],
-        // The Node.js 22 runtime ships AWS SDK v3, but bundling it pins the version we test with.
+        // The Lambda runtime ships AWS SDK v3, but bundling it pins the version we test with.
         externalModules: [],
         forceDockerBundling: false,
+        commandHooks:
+          props.copyFiles?.length || props.browserBundles?.length
+            ? afterBundlingCommands(props.copyFiles ?? [], props.browserBundles ?? [])
+            : undefined,
       },
     });
   }
+}
+
+/**
+ * Shell commands (run by local bundling, no Docker) that copy files into the asset folder and bundle
+ * browser scripts there with the repository's own esbuild.
+ */
+function afterBundlingCommands(
+  files: ReadonlyArray<readonly [string, string]>,
+  browserBundles: ReadonlyArray<readonly [string, string, readonly string[]]>,
+): nodejs.ICommandHooks {
+  const quote = (p: string) => `'${p.replace(/'/g, `'\\''`)}'`;
+  const esbuild = path.join(REPO_ROOT, 'node_modules', '.bin', 'esbuild');
+  return {
+    beforeBundling: () => [],
+    beforeInstall: () => [],
+    afterBundling: (inputDir, outputDir) => [
+      ...files.map(
+        ([from, to]) =>
+          `mkdir -p ${quote(path.dirname(path.join(outputDir, to)))} && ` +
+          `cp -R ${quote(path.join(inputDir, from))} ${quote(path.join(outputDir, to))}`,
+      ),
+      ...browserBundles.map(
+        ([entry, to, flags]) =>
+          `${quote(esbuild)} ${quote(path.join(inputDir, entry))} ${flags.map(quote).join(' ')} ` +
+          `--log-level=warning --outfile=${quote(path.join(outputDir, to))}`,
+      ),
+    ],
+  };
 }

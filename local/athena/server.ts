@@ -8,8 +8,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { text } from 'node:stream/consumers';
+import { BodyTooLargeError, closeServer, listen, readBody } from '../http';
+import { refuseForeignRequest } from '../request-guard';
 import { AthenaApiError, type LocalQueryExecutions } from './executions';
 
 export interface AthenaServerOptions {
@@ -18,6 +18,8 @@ export interface AthenaServerOptions {
   readonly port?: number;
   /** @default '127.0.0.1' */
   readonly host?: string;
+  /** The `npm start` flag that sets the port, named when it is taken. @default '--athena-port' */
+  readonly flag?: string;
 }
 
 export interface AthenaServer {
@@ -28,34 +30,6 @@ export interface AthenaServer {
 const JSON_11 = 'application/x-amz-json-1.1';
 /** Requests are small JSON documents; the largest is a 256 KB query string. */
 const MAX_REQUEST_BYTES = 1024 * 1024;
-const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
-
-/**
- * Why a request is refused: its Host is not a loopback name of this endpoint (DNS rebinding), or it
- * comes from a web page of another origin. Undefined when it may proceed.
- * A shared helper for every local endpoint can replace this check.
- */
-export function foreignRequest(headers: http.IncomingHttpHeaders, port: number): string | undefined {
-  const host = headers.host ?? '';
-  const hostMatch = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(host);
-  if (!hostMatch || !LOOPBACK_HOSTS.has(hostMatch[1]!.toLowerCase()) || Number(hostMatch[2] ?? 80) !== port) {
-    return `Host "${host}" is not this endpoint; use http://127.0.0.1:${port}.`;
-  }
-  const origin = headers.origin;
-  if (origin !== undefined) {
-    let url: URL | undefined;
-    try {
-      url = new URL(origin);
-    } catch {
-      url = undefined;
-    }
-    if (!url || !LOOPBACK_HOSTS.has(url.hostname) || Number(url.port || 80) !== port) {
-      return `Origin "${origin}" is not allowed: the local Athena endpoint answers its own origin only.`;
-    }
-  }
-  return undefined;
-}
-
 export async function startAthenaServer(options: AthenaServerOptions): Promise<AthenaServer> {
   const { executions } = options;
   const operations: Record<string, (input: Record<string, unknown>) => unknown> = {
@@ -64,7 +38,6 @@ export async function startAthenaServer(options: AthenaServerOptions): Promise<A
     GetQueryResults: (input) => executions.getQueryResults(input),
     StopQueryExecution: (input) => executions.stopQueryExecution(input as { QueryExecutionId?: string }),
   };
-  let port = 0;
 
   const send = (res: http.ServerResponse, status: number, body: unknown, errorType?: string) => {
     res
@@ -80,8 +53,15 @@ export async function startAthenaServer(options: AthenaServerOptions): Promise<A
 
   const server = http.createServer((req, res) => {
     void (async () => {
-      const refused = foreignRequest(req.headers, port);
-      if (refused) return fail(res, 403, 'AccessDeniedException', refused);
+      const refused = refuseForeignRequest(req, { contentTypes: [JSON_11] });
+      if (refused) {
+        return fail(
+          res,
+          refused.status,
+          refused.status === 403 ? 'AccessDeniedException' : 'UnsupportedMediaTypeException',
+          refused.message,
+        );
+      }
       if (req.method !== 'POST' || (req.url ?? '/') !== '/') {
         return fail(
           res,
@@ -102,15 +82,15 @@ export async function startAthenaServer(options: AthenaServerOptions): Promise<A
           `${target || 'An empty X-Amz-Target'} is not supported by the local Athena: it answers StartQueryExecution, GetQueryExecution, GetQueryResults and StopQueryExecution.`,
         );
       }
-      // The SDK always sends Content-Length; Node reads no more than it says.
-      const length = Number(req.headers['content-length']);
-      if (!Number.isInteger(length)) {
-        return fail(res, 411, 'InvalidRequestException', 'The request needs a Content-Length header.');
+      let body: string;
+      try {
+        body = (await readBody(req, MAX_REQUEST_BYTES)).toString('utf8');
+      } catch (err) {
+        if (err instanceof BodyTooLargeError) {
+          return fail(res, 413, 'InvalidRequestException', 'The request is larger than 1 MiB.');
+        }
+        throw err;
       }
-      if (length > MAX_REQUEST_BYTES) {
-        return fail(res, 413, 'InvalidRequestException', 'The request is larger than 1 MiB.');
-      }
-      const body = await text(req);
       let input: Record<string, unknown>;
       try {
         input = body.trim() ? (JSON.parse(body) as Record<string, unknown>) : {};
@@ -124,18 +104,10 @@ export async function startAthenaServer(options: AthenaServerOptions): Promise<A
       fail(res, 500, 'InternalServerException', `The local Athena failed: ${(err as Error).message}`);
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
+  const { url } = await listen(server, {
+    port: options.port ?? 0,
+    host: options.host,
+    flag: options.flag ?? '--athena-port',
   });
-  port = (server.address() as AddressInfo).port;
-  const host = options.host ?? '127.0.0.1';
-  return {
-    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.closeAllConnections();
-        server.close((err) => (err ? reject(err) : resolve()));
-      }),
-  };
+  return { url, close: () => closeServer(server) };
 }

@@ -8,15 +8,13 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DEFAULT_ACCESS_LOGS_PREFIX } from '../../lambda/loader/contract';
 import { LOCAL_LAKE_BUCKET, LOCAL_LOG_BUCKET } from '../ingestion';
-import type { LocalContext, LocalService } from '../service';
+import type { LocalService } from '../service';
 import { localCatalog } from './catalog';
 import { LocalAthenaEngine } from './engine';
 import { LocalQueryExecutions } from './executions';
 import { startAthenaServer } from './server';
 import { localAthenaSettings, type LocalAthenaSettings } from './settings';
 
-/** Port of the local Athena endpoint unless the start options or LOCAL_ATHENA_PORT say otherwise. */
-export const DEFAULT_ATHENA_PORT = 4520;
 /** The account ID of every local identifier (as in the local cluster ARN). */
 export const LOCAL_ACCOUNT_ID = '000000000000';
 const MB = 1024 * 1024;
@@ -77,12 +75,6 @@ export async function startLocalAthena(options: LocalAthenaOptions): Promise<Loc
     server = await startAthenaServer({ executions, port: options.port ?? 0 });
   } catch (err) {
     engine.close();
-    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
-      throw new Error(
-        `port ${options.port} is already in use: choose another for the local Athena with LOCAL_ATHENA_PORT=<port> (0 picks a free port).`,
-        { cause: err },
-      );
-    }
     throw err;
   }
   return {
@@ -103,22 +95,6 @@ export async function startLocalAthena(options: LocalAthenaOptions): Promise<Loc
   };
 }
 
-/** The endpoint's port: the start options' `athenaPort`, LOCAL_ATHENA_PORT, or 4520. */
-export function athenaPort(context: LocalContext, env: NodeJS.ProcessEnv = process.env): number {
-  const fromOptions = (context as LocalContext & { readonly options?: { readonly athenaPort?: number } })
-    .options?.athenaPort;
-  if (fromOptions !== undefined) return fromOptions;
-  const raw = env.LOCAL_ATHENA_PORT;
-  if (raw === undefined || raw === '') return DEFAULT_ATHENA_PORT;
-  const port = Number(raw);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new Error(
-      `LOCAL_ATHENA_PORT "${raw}" is not a port: use a whole number from 0 to 65535 (0 picks a free port).`,
-    );
-  }
-  return port;
-}
-
 /** The local Athena service of `npm start`, over the ingestion service's S3 stand-in. */
 export const athenaService: LocalService = {
   name: 'athena',
@@ -126,12 +102,13 @@ export const athenaService: LocalService = {
     const athena = await startLocalAthena({
       // The ingestion service keeps the S3 stand-in's buckets in <data folder>/ingestion/s3.
       s3Root: path.join(context.dataDir, 'ingestion', 's3'),
-      port: athenaPort(context),
+      port: context.options.athenaPort,
     });
     // The standard SDK setting, as for the other stand-ins: in-process Athena clients reach it.
     process.env.AWS_ENDPOINT_URL_ATHENA = athena.url;
     return {
       lines: athena.lines,
+      endpoints: { athena: athena.url },
       async stop() {
         if (process.env.AWS_ENDPOINT_URL_ATHENA === athena.url) delete process.env.AWS_ENDPOINT_URL_ATHENA;
         await athena.close();

@@ -7,24 +7,19 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { GetQueryExecutionCommand, StartQueryExecutionCommand } from '@aws-sdk/client-athena';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_ATHENA_PORT, athenaPort } from '../../local/athena/service';
+import { parseStartOptions } from '../../local/args';
 import { localAthenaSettings } from '../../local/athena/settings';
 import { LOCAL_ATHENA_UNAVAILABLE, localAthenaEnvironment, startLocalDashboard } from '../../local/dashboard';
-import type { LocalContext } from '../../local/service';
 import { startTestDatabase, type TestDatabase } from '../support/local-database';
 import { startTestAthena, type TestAthena } from './athena-fixtures';
 
-const context = (options?: { athenaPort?: number }) => ({ options }) as unknown as LocalContext;
-
 describe('local Athena settings', () => {
-  it('takes its port from the start options, then LOCAL_ATHENA_PORT, then 4520', () => {
-    expect(athenaPort(context({ athenaPort: 4600 }), { LOCAL_ATHENA_PORT: '4700' })).toBe(4600);
-    expect(athenaPort(context(), { LOCAL_ATHENA_PORT: '0' })).toBe(0);
-    expect(athenaPort(context(), {})).toBe(DEFAULT_ATHENA_PORT);
-    expect(DEFAULT_ATHENA_PORT).toBe(4520);
-    expect(() => athenaPort(context(), { LOCAL_ATHENA_PORT: 'x' })).toThrow(
-      /LOCAL_ATHENA_PORT "x" is not a port: use a whole number from 0 to 65535/,
-    );
+  it('takes its port from --athena-port, then LOCAL_ATHENA_PORT, then 4520', () => {
+    const port = (argv: string[], env: NodeJS.ProcessEnv) => parseStartOptions(argv, env).athenaPort;
+    expect(port(['--athena-port', '4600'], { LOCAL_ATHENA_PORT: '4700' })).toBe(4600);
+    expect(port([], { LOCAL_ATHENA_PORT: '0' })).toBe(0);
+    expect(port([], {})).toBe(4520);
+    expect(() => port([], { LOCAL_ATHENA_PORT: 'x' })).toThrow(/LOCAL_ATHENA_PORT/);
   });
 
   it('names the workgroup and database as the Analytics stack does, with the cutoff of cdk.json', () => {

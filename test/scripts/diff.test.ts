@@ -77,13 +77,14 @@ import { App, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
+import * as kms from 'aws-cdk-lib/aws-kms';
 const app = new App();
 const storage = new Stack(app, 'Storage', { stackName: 'demo-storage' });
 const lake = new s3.Bucket(storage, 'LakeBucket', { removalPolicy: RemovalPolicy.RETAIN, enforceSSL: true${bucketName ? `, bucketName: '${bucketName}'` : ''} });
 new sqs.Queue(storage, 'Queue', { enforceSSL: true });
 const reports = new Stack(app, 'Reports', { stackName: 'demo-reports' });
 new ssm.StringParameter(reports, 'LakeName', { stringValue: lake.bucketName });
-${withExtra ? "const extra = new Stack(app, 'Extra', { stackName: 'demo-extra' });\nnew sqs.Queue(extra, 'ExtraQueue', { enforceSSL: true });" : ''}
+${withExtra ? "const extra = new Stack(app, 'Extra', { stackName: 'demo-extra' });\nnew sqs.Queue(extra, 'ExtraQueue', { enforceSSL: true });\nnew kms.Key(extra, 'ExtraKey');" : ''}
 app.synth();
 `;
   const git = (...args: string[]) => execFileSync('git', args, { cwd: repo, stdio: 'pipe' });
@@ -174,6 +175,16 @@ app.synth();
       ]);
       expect(result.stdout).toMatch(/\[~\] AWS::S3::Bucket LakeBucket LakeBucket[0-9A-F]{8} replace/);
       expect(result.stdout).toContain('DESTRUCTIVE CHANGES (1)');
+      // The cost model prices both sides: the new stack's KMS key adds $1.00 a month, idle and typical.
+      expect(result.summary!.cost!.stacks).toEqual([
+        expect.objectContaining({
+          stack: 'demo-extra',
+          after: { idleUsd: 1, typicalUsd: expect.any(Number) },
+        }),
+      ]);
+      expect(result.summary!.cost!.after.idleUsd - result.summary!.cost!.before.idleUsd).toBeCloseTo(1, 2);
+      expect(result.stdout).toMatch(/Monthly cost \(idle \/ typical\): .* \(\+\$1\.00 idle/);
+      expect(fs.readFileSync(markdown, 'utf8')).toContain('**Monthly cost**');
       expect(result.stdout).toContain('REDEPLOY READERS OF CHANGED OUTPUTS (1)');
       expect(result.stdout.indexOf('DESTRUCTIVE CHANGES')).toBeLessThan(
         result.stdout.indexOf('Stacks changed'),

@@ -1,6 +1,14 @@
 /**
  * Rewrites the Data API's named parameters (`:name`) into Postgres positional ones (`$1`), skipping
  * string literals, quoted identifiers, dollar-quoted bodies, comments and `::` casts.
+ *
+ * A name is one or more letters, digits or underscores, in any order: `:id`, `:a_1`, and the numeric
+ * names Drizzle ORM (`:1`) and kysely-data-api (`:0`) send. The RDS Data API reference gives
+ * `SqlParameter.name` no pattern (https://docs.aws.amazon.com/rdsdataservice/latest/APIReference/API_SqlParameter.html);
+ * the Redshift Data API documents the same parameters with the pattern `[0-9a-zA-Z_]+`
+ * (https://docs.aws.amazon.com/redshift-data/latest/APIReference/API_SqlParameter.html).
+ * One exception keeps array slices working: digits right after a name character (`a[1:2]`) are a
+ * slice bound, not a parameter.
  */
 export interface PositionalSql {
   readonly sql: string;
@@ -8,8 +16,8 @@ export interface PositionalSql {
   readonly names: string[];
 }
 
-const IDENT_START = /[A-Za-z_]/;
 const IDENT_PART = /[A-Za-z0-9_]/;
+const DIGIT = /[0-9]/;
 
 export function toPositional(sql: string): PositionalSql {
   const names: string[] = [];
@@ -82,7 +90,9 @@ export function toPositional(sql: string): PositionalSql {
         copyUntil(i + 2);
         continue;
       }
-      if (next !== undefined && IDENT_START.test(next) && sql[i - 1] !== ':') {
+      const previous = sql[i - 1] ?? ' ';
+      const sliceBound = DIGIT.test(next ?? '') && IDENT_PART.test(previous);
+      if (next !== undefined && IDENT_PART.test(next) && previous !== ':' && !sliceBound) {
         let j = i + 2;
         while (j < n && IDENT_PART.test(sql[j])) j++;
         const name = sql.slice(i + 1, j);
