@@ -22,8 +22,15 @@ export function glueType(column: Column): string {
   return GLUE_TYPES[column.type];
 }
 
+/** A Glue column: name, Glue/Athena type (`string`, `bigint`, `decimal(38,10)`, ...) and comment. */
+export interface GlueColumn {
+  readonly name: string;
+  readonly type: string;
+  readonly comment: string;
+}
+
 /** Glue column definitions (name, type, comment) for a dataset's columns. */
-export function glueColumns(columns: readonly Column[]): { name: string; type: string; comment: string }[] {
+export function glueColumns(columns: readonly Column[]): GlueColumn[] {
   return columns.map((c) => ({
     name: c.name,
     type: glueType(c),

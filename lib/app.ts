@@ -1,7 +1,10 @@
-import { type App, Tags } from 'aws-cdk-lib';
+import { type App, Aspects, Tags } from 'aws-cdk-lib';
 import { loadConfig, type AppConfig } from './config';
+import { warnOfCostTraps } from './cost-warnings';
+import { PlatformControlTowerDecisions } from './control-tower';
 import { AnalyticsStack } from './stacks/analytics-stack';
 import { DashboardRepositoryStack, DashboardStack } from './stacks/dashboard-stack';
+import { DatabaseSetupStack } from './stacks/database-setup-stack';
 import { DatabaseStack } from './stacks/database-stack';
 import { GuardrailsStack } from './stacks/guardrails-stack';
 import { IngestionStack } from './stacks/ingestion-stack';
@@ -12,6 +15,7 @@ export interface PlatformStacks {
   readonly guardrails: GuardrailsStack;
   readonly storage: StorageStack;
   readonly database: DatabaseStack;
+  readonly databaseSetup: DatabaseSetupStack;
   readonly analytics: AnalyticsStack;
   readonly ingestion: IngestionStack;
   readonly dashboardRepository: DashboardRepositoryStack;
@@ -29,6 +33,14 @@ export function buildApp(app: App): PlatformStacks {
   const guardrails = new GuardrailsStack(app, 'Guardrails', { stackName: name('guardrails'), config });
   const storage = new StorageStack(app, 'Storage', { stackName: name('storage'), config });
   const database = new DatabaseStack(app, 'Database', { stackName: name('database'), config });
+  const databaseSetup = new DatabaseSetupStack(app, 'DatabaseSetup', {
+    stackName: name('database-setup'),
+    config,
+    cluster: database.cluster,
+    secret: database.secret,
+    databaseName: database.databaseName,
+    defaultSecurityGroupId: database.vpc.vpcDefaultSecurityGroup,
+  });
   const analytics = new AnalyticsStack(app, 'Analytics', {
     stackName: name('analytics'),
     config,
@@ -49,6 +61,7 @@ export function buildApp(app: App): PlatformStacks {
   });
 
   Tags.of(app).add('Project', config.projectName);
+  Aspects.of(app).add(new PlatformControlTowerDecisions(config.logRetentionDays));
   const dashboardRepository = new DashboardRepositoryStack(app, 'DashboardRepository', {
     stackName: name('dashboard-repository'),
     config,
@@ -65,7 +78,19 @@ export function buildApp(app: App): PlatformStacks {
     athenaResultsBucket: storage.athenaResultsBucket,
     lakeBucket: storage.lakeBucket,
     logBucket: storage.logBucket,
+    alertsTopic: guardrails.alertsTopic,
   });
 
-  return { config, guardrails, storage, database, analytics, ingestion, dashboardRepository, dashboard };
+  warnOfCostTraps(app);
+  return {
+    config,
+    guardrails,
+    storage,
+    database,
+    databaseSetup,
+    analytics,
+    ingestion,
+    dashboardRepository,
+    dashboard,
+  };
 }

@@ -35,9 +35,19 @@ export interface AppConfig {
   readonly accessLogsKeepAllOperations: boolean;
   /** Networks (CIDR) allowed to reach the dashboard; set: an AWS WAF IP allowlist guards it. Empty: login only. */
   readonly dashboardAllowedCidrs: readonly string[];
-  /** Most App Runner instances the dashboard scales out to. */
+  /** Most App Runner instances or ECS tasks the dashboard scales out to (Lambda scales by itself). */
   readonly dashboardMaxInstances: number;
+  /** Where the dashboard runs: App Runner, a Lambda Function URL, or ECS Express Mode. */
+  readonly dashboardHosting: DashboardHosting;
 }
+
+/**
+ * Where the dashboard runs. `app-runner`: an App Runner service (accounts that already use App
+ * Runner; it is closed to new customers since 30 April 2026). `lambda`: a function behind a Function
+ * URL, $0 while nobody looks. `ecs-express`: an always-on container on ECS Express Mode.
+ */
+export const DASHBOARD_HOSTINGS = ['app-runner', 'lambda', 'ecs-express'] as const;
+export type DashboardHosting = (typeof DASHBOARD_HOSTINGS)[number];
 
 /** Where each setting comes from when it is not given, and what it means. Shown in the README. */
 export const DEFAULTS = {
@@ -48,11 +58,13 @@ export const DEFAULTS = {
   databaseAutoPauseMinutes: 10,
   logRetentionDays: 30,
   athenaScanLimitMb: 1024,
-  generatorEnabled: true,
+  // Off on AWS: every run wakes Aurora, which then never pauses (docs/cost.md). `npm start` runs it locally.
+  generatorEnabled: false,
   generatorRate: 'rate(5 minutes)',
   accessLogsKeepAllOperations: false,
   dashboardAllowedCidrs: [] as string[],
   dashboardMaxInstances: 2,
+  dashboardHosting: 'app-runner' as DashboardHosting,
 } as const;
 
 /** Retention periods CloudWatch Logs accepts, in days. */
@@ -184,6 +196,7 @@ export function parseConfig(source: ContextReader, context: ContextKeys = {}): A
         }),
       DEFAULTS.dashboardMaxInstances,
     ),
+    dashboardHosting: field(() => readHosting(read('dashboardHosting')), DEFAULTS.dashboardHosting),
   };
 
   if (context.keys) {
@@ -353,6 +366,19 @@ export function readCidrs(key: string, raw: unknown): string[] {
     seen.add(cidr);
   }
   return cidrs;
+}
+
+function readHosting(raw: unknown): DashboardHosting {
+  if (isUnset(raw)) return DEFAULTS.dashboardHosting;
+  const value = String(raw).trim();
+  if (!(DASHBOARD_HOSTINGS as readonly string[]).includes(value)) {
+    throw new ConfigError(
+      `dashboardHosting ${JSON.stringify(raw)} is not a hosting: use one of ${DASHBOARD_HOSTINGS.join(', ')} ` +
+        '(an account that never used App Runner, or was created after 30 April 2026, uses lambda or ecs-express). ' +
+        howToSet('dashboardHosting', 'lambda'),
+    );
+  }
+  return value as DashboardHosting;
 }
 
 function readBoolean(key: string, raw: unknown, fallback: boolean): boolean {

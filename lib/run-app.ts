@@ -1,10 +1,11 @@
-import { App, Validations } from 'aws-cdk-lib';
-import { AwsSolutionsChecks } from 'cdk-nag';
+import { App } from 'aws-cdk-lib';
 import { ConfigError } from './config';
+import { addValidationPlugins } from './validation';
 
 /**
- * The body of every CDK entry point in `bin/`: builds the stacks into a new app, runs cdk-nag
- * (AwsSolutions) over all of it, and synthesizes. A settings problem is the user's to fix, so a
+ * The body of every CDK entry point in `bin/`: builds the stacks into a new app, runs the policy
+ * checks (cdk-nag AwsSolutions and the AWS Control Tower proactive controls) over all of it, and
+ * synthesizes. A settings problem is the user's to fix, so a
  * `ConfigError` prints its message (no stack trace) and exits 1.
  */
 export function runApp(build: (app: App) => void): void {
@@ -18,6 +19,6 @@ export function runApp(build: (app: App) => void): void {
     }
     throw err;
   }
-  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  addValidationPlugins(app);
   app.synth();
 }

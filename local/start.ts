@@ -1,8 +1,8 @@
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import { runMigrations } from '../migrations/runner';
+import { describeFlags, parseStartOptions, portFlag, StartOptionsError, type StartOptions } from './args';
 import {
   LOCAL_CLUSTER_ARN,
   LOCAL_DATABASE,
@@ -10,152 +10,32 @@ import {
   localDatabase,
   startDataApiServer,
 } from './data-api-server';
+import { athenaService } from './athena/service';
 import { dashboardService } from './dashboard';
+import { prepareDataDir } from './data-dir';
+import { isPortInUse, portInUseMessage } from './http';
 import { ingestionService } from './ingestion';
 import { startPostgresServer } from './postgres';
 import type { LocalContext, LocalService, StartedService } from './service';
+import { removePlatformState, STATE_FILE, writePlatformState } from './state';
 
 /**
  * `npm start`: the platform on a laptop. Boots the embedded Postgres (persisted under the data
  * folder), applies the migrations, opens the local endpoints, then starts each service of
  * `SERVICES` in order. Every service prints `name: value` lines and returns a stop function;
- * Ctrl-C stops them in reverse order and closes the database cleanly.
- *
- * Flags: --reset (start from an empty data folder), --data-dir <dir> (default .local-data),
- * --postgres-port <n> (default 5433), --data-api-port <n> (default 4510); 0 picks a free port;
- * --database-only (only the database and its endpoints, none of `SERVICES`).
+ * once all are up, the state file (`state.ts`) records every endpoint for the client commands.
+ * Ctrl-C stops them in reverse order and closes the database cleanly. Flags: `args.ts`
+ * (`npm start -- --help`).
  */
 
 /**
  * Services started after the database and its endpoints, in order. To add one, append an entry:
  * `{ name: 'dashboard', start: async (ctx) => { ...; return { lines: ['dashboard: http://...'], stop } } }`.
  */
-export const SERVICES: LocalService[] = [ingestionService, dashboardService];
+export const SERVICES: LocalService[] = [ingestionService, athenaService, dashboardService];
 
-export interface StartOptions {
-  readonly dataDir: string;
-  readonly reset: boolean;
-  readonly postgresPort: number;
-  readonly dataApiPort: number;
-  readonly host: string;
-  readonly databaseOnly: boolean;
-}
-
-export const DEFAULT_DATA_DIR = '.local-data';
-export const DEFAULT_POSTGRES_PORT = 5433;
-export const DEFAULT_DATA_API_PORT = 4510;
-const MARKER = '.analytics-local-data';
-const LOCK = 'start.lock';
-
-function flagValue(argv: readonly string[], name: string): string | undefined {
-  const i = argv.findIndex((a) => a === name || a.startsWith(`${name}=`));
-  if (i === -1) return undefined;
-  const arg = argv[i];
-  if (arg.includes('=')) return arg.slice(arg.indexOf('=') + 1);
-  const value = argv[i + 1];
-  if (value === undefined || value.startsWith('--'))
-    throw new Error(`${name} needs a value, e.g. ${name} 5433.`);
-  return value;
-}
-
-function portValue(
-  argv: readonly string[],
-  name: string,
-  envName: string,
-  fallback: number,
-  env: NodeJS.ProcessEnv,
-) {
-  const raw = flagValue(argv, name) ?? env[envName];
-  if (raw === undefined || raw === '') return fallback;
-  const port = Number(raw);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new Error(
-      `${name} (or ${envName}) "${raw}" is not a port: use a whole number from 0 to 65535 (0 picks a free port).`,
-    );
-  }
-  return port;
-}
-
-/** Reads the flags `npm start` understands; other flags are left to the services. */
-export function parseStartOptions(
-  argv: readonly string[],
-  env: NodeJS.ProcessEnv = process.env,
-): StartOptions {
-  return {
-    dataDir: path.resolve(flagValue(argv, '--data-dir') ?? env.LOCAL_DATA_DIR ?? DEFAULT_DATA_DIR),
-    reset: argv.includes('--reset'),
-    postgresPort: portValue(argv, '--postgres-port', 'LOCAL_POSTGRES_PORT', DEFAULT_POSTGRES_PORT, env),
-    dataApiPort: portValue(argv, '--data-api-port', 'LOCAL_DATA_API_PORT', DEFAULT_DATA_API_PORT, env),
-    host: '127.0.0.1',
-    databaseOnly: argv.includes('--database-only'),
-  };
-}
-
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/**
- * Prepares the data folder: refuses one used by a running `npm start`, empties it on --reset (only
- * if it is a data folder this command created), and takes the lock.
- */
-function prepareDataDir(options: StartOptions): () => void {
-  const { dataDir } = options;
-  const lockFile = path.join(dataDir, LOCK);
-  if (fs.existsSync(lockFile)) {
-    const pid = Number(fs.readFileSync(lockFile, 'utf8').trim());
-    if (Number.isInteger(pid) && pid !== process.pid && isRunning(pid)) {
-      throw new Error(
-        `${dataDir} is in use by another npm start (pid ${pid}). Stop it first, or use another folder: --data-dir <dir>.`,
-      );
-    }
-  }
-  if (options.reset && fs.existsSync(dataDir)) {
-    const entries = fs.readdirSync(dataDir);
-    if (entries.length > 0 && !entries.includes(MARKER)) {
-      throw new Error(
-        `--reset refuses to empty ${dataDir}: it was not created by npm start (no ${MARKER} file). ` +
-          'Delete it yourself or choose another --data-dir.',
-      );
-    }
-    fs.rmSync(dataDir, { recursive: true, force: true });
-  }
-  fs.mkdirSync(dataDir, { recursive: true });
-  fs.writeFileSync(
-    path.join(dataDir, MARKER),
-    'Data folder of `npm start` (cdk-analytics-platform). Safe to delete.\n',
-  );
-  fs.writeFileSync(lockFile, String(process.pid));
-  return () => {
-    try {
-      if (fs.readFileSync(lockFile, 'utf8').trim() === String(process.pid)) fs.rmSync(lockFile);
-    } catch {
-      // Already gone.
-    }
-  };
-}
-
-/** Starts a server, turning "port in use" into a message that names the flag to change. */
-async function listening<T>(flag: string, port: number, start: () => Promise<T>): Promise<T> {
-  try {
-    return await start();
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
-      throw new Error(
-        `port ${port} is already in use: choose another with ${flag} <port> (0 picks a free port).`,
-        {
-          cause: err,
-        },
-      );
-    }
-    throw err;
-  }
-}
+export type { StartOptions };
+export { parseStartOptions };
 
 export interface LocalPlatform {
   readonly lines: readonly string[];
@@ -171,8 +51,9 @@ export interface LocalPlatform {
 export async function startLocalPlatform(
   argv: readonly string[],
   print: (line: string) => void = (line) => console.log(line),
+  env: NodeJS.ProcessEnv = process.env,
 ): Promise<LocalPlatform> {
-  const options = parseStartOptions(argv);
+  const options = parseStartOptions(argv, env);
   const stops: Array<() => Promise<void>> = [];
   const lines: string[] = [];
   const emit = (newLines: readonly string[]) => {
@@ -192,16 +73,13 @@ export async function startLocalPlatform(
     stops.length = 0;
   };
 
-  const releaseLock = prepareDataDir(options);
+  const releaseLock = prepareDataDir(options.dataDir, options.reset);
   stops.push(async () => releaseLock());
   try {
-    const pgDir = path.join(options.dataDir, 'postgres');
-    const pg = await PGlite.create(pgDir);
+    const pg = await PGlite.create(path.join(options.dataDir, 'postgres'));
     stops.push(() => pg.close());
 
-    const dataApi = await listening('--data-api-port', options.dataApiPort, () =>
-      startDataApiServer({ pg, port: options.dataApiPort, host: options.host }),
-    );
+    const dataApi = await startDataApiServer({ pg, port: options.dataApiPort, host: options.host });
     stops.push(() => dataApi.close());
     Object.assign(process.env, {
       AWS_REGION: process.env.AWS_REGION ?? 'us-east-1',
@@ -217,8 +95,13 @@ export async function startLocalPlatform(
     stops.push(async () => client.destroy());
     const migrations = await runMigrations(db);
 
-    const postgres = await listening('--postgres-port', options.postgresPort, () =>
-      startPostgresServer({ pg, port: options.postgresPort, host: options.host }),
+    const postgres = await startPostgresServer({ pg, port: options.postgresPort, host: options.host }).catch(
+      (err: unknown) => {
+        if (isPortInUse(err)) {
+          throw new Error(portInUseMessage(options.postgresPort, portFlag('postgresPort')), { cause: err });
+        }
+        throw err;
+      },
     );
     stops.push(() => postgres.close());
 
@@ -234,7 +117,7 @@ export async function startLocalPlatform(
 
     const context: LocalContext = {
       dataDir: options.dataDir,
-      argv,
+      options,
       pg,
       dataApi: {
         endpoint: dataApi.url,
@@ -245,6 +128,7 @@ export async function startLocalPlatform(
       postgresUrl: postgres.url,
       log: (line) => print(line),
     };
+    const endpoints: Record<string, string> = { postgres: postgres.url, 'rds-data': dataApi.url };
     for (const service of options.databaseOnly ? [] : SERVICES) {
       let started: StartedService;
       try {
@@ -253,8 +137,16 @@ export async function startLocalPlatform(
         throw new Error(`Starting ${service.name} failed: ${(err as Error).message}`, { cause: err });
       }
       stops.push(() => started.stop());
+      Object.assign(endpoints, started.endpoints);
       emit(started.lines);
     }
+    await writePlatformState(options.dataDir, {
+      pid: process.pid,
+      startedAt: new Date().toISOString(),
+      endpoints,
+    });
+    stops.push(() => removePlatformState(options.dataDir));
+    emit([`state file: ${path.join(options.dataDir, STATE_FILE)}`]);
     return { lines, context, stop: stopAll };
   } catch (err) {
     await stopAll();
@@ -263,9 +155,20 @@ export async function startLocalPlatform(
 }
 
 async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  try {
+    if (parseStartOptions(argv).help) {
+      console.log(`Usage: npm start -- [flags]\n${describeFlags().join('\n')}`);
+      return;
+    }
+  } catch (err) {
+    console.error(`npm start failed: ${(err as StartOptionsError).message}`);
+    process.exitCode = 1;
+    return;
+  }
   let platform: LocalPlatform;
   try {
-    platform = await startLocalPlatform(process.argv.slice(2));
+    platform = await startLocalPlatform(argv);
   } catch (err) {
     console.error(`npm start failed: ${(err as Error).message}`);
     process.exitCode = 1;

@@ -1,20 +1,22 @@
 /**
  * Enqueues existing objects for loading, through the same queue S3 events use.
  *
- *   npm run backfill -- s3://<bucket>/<prefix> [--queue-url <loader queue url>] [--dry-run]
+ *   npm run backfill -- s3://<bucket>/<prefix> [--queue-url <loader queue url>] [--data-dir <dir>] [--dry-run]
  *
  * With --queue-url (the LoaderQueueUrl output of the ingestion stack) it lists the objects in AWS
  * and sends one S3 event notification per object to the loader queue. Without it, it works against
- * the local platform `npm start` runs (its S3 stand-in and its loader queue). Objects already
- * loaded (same key and ETag) are skipped quickly by the loader, so a backfill can be repeated.
+ * the local platform `npm start` runs (its S3 stand-in and its loader queue), found through the
+ * state file of its data folder (`--data-dir`, else `LOCAL_DATA_DIR`, else `.local-data`). Objects
+ * already loaded (same key and ETag) are skipped quickly by the loader, so a backfill can be repeated.
  */
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { s3NotificationBody } from '../lambda/loader/messages';
-import { readLocalEndpoints } from '../local/ingestion';
+import { clientDataDir, findLocalEndpoint } from '../local/state';
+import { takeFlag } from './take-flag';
 
 const USAGE =
-  'Usage: npm run backfill -- s3://<bucket>/<prefix> [--queue-url <loader queue url>] [--dry-run]';
+  'Usage: npm run backfill -- s3://<bucket>/<prefix> [--queue-url <loader queue url>] [--data-dir <dir>] [--dry-run]';
 
 /** Parses `s3://bucket/prefix`. */
 export function parseS3Url(text: string): { bucket: string; prefix: string } {
@@ -28,34 +30,23 @@ export function parseS3Url(text: string): { bucket: string; prefix: string } {
 
 async function main(argv: string[]): Promise<void> {
   const args = [...argv];
-  const take = (flag: string): string | undefined => {
-    const i = args.indexOf(flag);
-    if (i === -1) return undefined;
-    const value = args[i + 1];
-    if (!value || value.startsWith('--')) throw new Error(`${flag} needs a value. ${USAGE}`);
-    args.splice(i, 2);
-    return value;
-  };
   const dryRun = args.includes('--dry-run');
   if (dryRun) args.splice(args.indexOf('--dry-run'), 1);
-  let queueUrl = take('--queue-url');
+  let queueUrl = takeFlag(args, '--queue-url', USAGE);
+  const dataDir = takeFlag(args, '--data-dir', USAGE);
   if (args.length !== 1) throw new Error(USAGE);
   const { bucket, prefix } = parseS3Url(args[0]);
 
   if (!queueUrl) {
-    const local = await readLocalEndpoints();
-    if (!local) {
-      throw new Error(
-        'No --queue-url given and no local platform running (npm start). Pass the LoaderQueueUrl stack output.',
-      );
-    }
-    process.env.AWS_ENDPOINT_URL_S3 = local.s3Url;
-    process.env.AWS_ENDPOINT_URL_SQS = new URL(local.queueUrl).origin;
+    const folder = clientDataDir(dataDir);
+    const s3Url = await findLocalEndpoint(folder, 's3');
+    queueUrl = await findLocalEndpoint(folder, 'queue');
+    process.env.AWS_ENDPOINT_URL_S3 = s3Url;
+    process.env.AWS_ENDPOINT_URL_SQS = new URL(queueUrl).origin;
     process.env.AWS_REGION ??= 'us-east-1';
     process.env.AWS_ACCESS_KEY_ID ??= 'local';
     process.env.AWS_SECRET_ACCESS_KEY ??= 'local';
-    queueUrl = local.queueUrl;
-    console.log(`local platform: ${local.s3Url}, queue ${queueUrl}`);
+    console.log(`local platform: ${s3Url}, queue ${queueUrl}`);
   }
   const s3 = new S3Client({ forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL_S3) });
   const sqs = new SQSClient({});

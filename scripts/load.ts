@@ -3,13 +3,15 @@
  * batched inserts, rejected lines, loaded-object bookkeeping, rollups): the backfill path for log
  * files kept on disk, and a way to try a dataset's parser on real files.
  *
- *   npm run load -- <dataset> <file or folder> [--local-url <Data API endpoint>] [--keep-all-operations]
+ *   npm run load -- <dataset> <file or folder> [--data-dir <dir>] [--local-url <Data API endpoint>] [--keep-all-operations]
  *
- * By default it talks to the running local platform (`npm start`) through its local Data API
- * endpoint: `--local-url`, else `AWS_ENDPOINT_URL_RDS_DATA`, else `http://127.0.0.1:4510` (the
- * port `npm start` opens; `LOCAL_DATA_API_PORT` changes both). Files may be plain or gzip-compressed. Prints one line of JSON:
- * `{"files":…,"lines":…,"loaded":…,"skipped":…,"rejected":…,"alreadyLoaded":…}`.
- * Loading the same files again adds no row: each file is recorded with its content hash.
+ * It talks to the running local platform (`npm start`) through its local Data API endpoint, found
+ * in the state file of its data folder (`--data-dir`, else `LOCAL_DATA_DIR`, else `.local-data`),
+ * or at `--local-url`. Files may be plain or gzip-compressed. A file that cannot be read (a truncated
+ * `.gz`) is reported by name and reason and the others are loaded. Prints one line of JSON:
+ * `{"files":…,"lines":…,"loaded":…,"skipped":…,"rejected":…,"alreadyLoaded":…,"failed":…}` and
+ * exits 1 if a file failed. Loading the same files again adds no row: each file is recorded with
+ * its content hash.
  */
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -24,10 +26,10 @@ import { ACCESS_LOGS_DATASET, DEFAULT_ACCESS_LOGS_PREFIX, type RoutingConfig } f
 import type { AccessLogRules } from '../lambda/loader/s3-access-log/rules';
 import { localDatabase } from '../local/data-api-server';
 import { LOCAL_LAKE_BUCKET, LOCAL_LOG_BUCKET } from '../local/ingestion';
-import { DEFAULT_DATA_API_PORT } from '../local/start';
+import { clientDataDir, findLocalEndpoint, PlatformNotRunningError, requireAnswer } from '../local/state';
 
 const USAGE =
-  'Usage: npm run load -- <dataset> <file or folder> [--local-url <Data API endpoint>] [--keep-all-operations]';
+  'Usage: npm run load -- <dataset> <file or folder> [--data-dir <dir>] [--local-url <Data API endpoint>] [--keep-all-operations]';
 
 export interface LoadSummary {
   readonly files: number;
@@ -42,6 +44,11 @@ export interface LoadSummary {
   readonly alreadyLoaded: number;
 }
 
+/** The summary `npm run load` prints: `LoadSummary` and the files that could not be loaded. */
+export interface CommandSummary extends LoadSummary {
+  readonly failed: number;
+}
+
 export class UsageError extends Error {
   constructor(message: string) {
     super(`${message}\n${USAGE}`);
@@ -53,12 +60,14 @@ interface Arguments {
   readonly dataset: Dataset;
   readonly target: string;
   readonly localUrl?: string;
+  readonly dataDir?: string;
   readonly keepAllOperations: boolean;
 }
 
 export function parseArguments(argv: readonly string[]): Arguments {
   const positional: string[] = [];
   let localUrl: string | undefined;
+  let dataDir: string | undefined;
   let keepAllOperations = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -69,6 +78,10 @@ export function parseArguments(argv: readonly string[]): Arguments {
       }
     } else if (arg.startsWith('--local-url=')) {
       localUrl = arg.slice('--local-url='.length);
+    } else if (arg === '--data-dir' || arg.startsWith('--data-dir=')) {
+      dataDir = arg.includes('=') ? arg.slice('--data-dir='.length) : argv[++i];
+      if (!dataDir)
+        throw new UsageError('--data-dir needs the data folder of npm start, e.g. --data-dir .local-data.');
     } else if (arg === '--keep-all-operations') {
       keepAllOperations = true;
     } else if (arg.startsWith('--')) {
@@ -86,7 +99,7 @@ export function parseArguments(argv: readonly string[]): Arguments {
   }
   const target = path.resolve(positional[1]);
   if (!fs.existsSync(target)) throw new UsageError(`${positional[1]} does not exist.`);
-  return { dataset, target, localUrl, keepAllOperations };
+  return { dataset, target, localUrl, dataDir, keepAllOperations };
 }
 
 /** Every regular file under `target` (itself if it is a file), hidden files left out, in name order. */
@@ -106,13 +119,24 @@ export function listFiles(target: string): string[] {
 }
 
 /**
- * The Data API endpoint of the running local platform: `--local-url`, else
- * `AWS_ENDPOINT_URL_RDS_DATA`, else the port `npm start` uses (`LOCAL_DATA_API_PORT` or 4510).
+ * The Data API endpoint of the running local platform: `--local-url`, else the one in the state file
+ * of its data folder. Fails at once (`PlatformNotRunningError`) when nothing answers there.
  */
-export function localEndpoint(explicit: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
-  if (explicit) return explicit;
-  if (env.AWS_ENDPOINT_URL_RDS_DATA) return env.AWS_ENDPOINT_URL_RDS_DATA;
-  return `http://127.0.0.1:${env.LOCAL_DATA_API_PORT || DEFAULT_DATA_API_PORT}`;
+export async function localEndpoint(args: Pick<Arguments, 'localUrl' | 'dataDir'>): Promise<string> {
+  if (args.localUrl) {
+    await requireAnswer(args.localUrl);
+    return args.localUrl;
+  }
+  return findLocalEndpoint(clientDataDir(args.dataDir), 'rds-data');
+}
+
+/** A short reason for a file that cannot be read, e.g. a truncated gzip stream. */
+function failureReason(err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  if (e.code === 'Z_BUF_ERROR' || e.code === 'Z_DATA_ERROR' || /unexpected end of file/.test(e.message)) {
+    return `the gzip data is truncated or corrupt (${e.message})`;
+  }
+  return e.message ?? String(err);
 }
 
 async function countLines(file: string): Promise<number> {
@@ -182,29 +206,57 @@ export async function loadFiles(
   return { files: files.length, lines, loaded, skipped, rejected, alreadyLoaded };
 }
 
-export async function main(argv: readonly string[]): Promise<LoadSummary> {
+/**
+ * `npm run load`: loads each file on its own, so a file that fails (reported on stderr by name and
+ * reason) never stops the others; the summary counts the failed files.
+ */
+export async function main(
+  argv: readonly string[],
+  report: (line: string) => void = (line) => console.error(line),
+): Promise<CommandSummary> {
   const args = parseArguments(argv);
-  const endpoint = localEndpoint(args.localUrl);
-  const { db } = localDatabase(endpoint);
   const files = listFiles(args.target);
   if (files.length === 0) throw new UsageError(`${args.target} holds no files.`);
+  const { db, client } = localDatabase(await localEndpoint(args));
+  const total = {
+    files: files.length,
+    lines: 0,
+    loaded: 0,
+    skipped: 0,
+    rejected: 0,
+    alreadyLoaded: 0,
+    failed: 0,
+  };
   try {
-    await db.query('SELECT 1 AS ready');
-  } catch (err) {
-    throw new UsageError(
-      `The local platform does not answer at ${endpoint} (${(err as Error).message}). ` +
-        'Start it with `npm start` in another terminal, or pass its Data API endpoint with --local-url.',
-    );
+    for (const file of files) {
+      try {
+        const one = await loadFiles(db, args.dataset, args.target, [file], {
+          keepAllOperations: args.keepAllOperations,
+        });
+        total.lines += one.lines;
+        total.loaded += one.loaded;
+        total.skipped += one.skipped;
+        total.rejected += one.rejected;
+        total.alreadyLoaded += one.alreadyLoaded;
+      } catch (err) {
+        total.failed++;
+        report(`failed: ${path.relative(process.cwd(), file) || file}: ${failureReason(err)}`);
+      }
+    }
+  } finally {
+    client.destroy();
   }
-  return loadFiles(db, args.dataset, args.target, files, { keepAllOperations: args.keepAllOperations });
+  return total;
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   try {
     const summary = await main(process.argv.slice(2));
     console.log(JSON.stringify(summary));
+    if (summary.failed > 0) process.exitCode = 1;
   } catch (err) {
-    console.error(err instanceof UsageError ? err.message : ((err as Error).stack ?? String(err)));
+    const known = err instanceof UsageError || err instanceof PlatformNotRunningError;
+    console.error(known ? (err as Error).message : ((err as Error).stack ?? String(err)));
     process.exitCode = 1;
   }
 }

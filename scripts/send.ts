@@ -1,18 +1,20 @@
 /**
  * Sends a file of records to the ingest endpoint.
  *
- *   npm run send -- <dataset> <file> [--url <ingest url>]
+ *   npm run send -- <dataset> <file> [--url <ingest url>] [--data-dir <dir>]
  *
- * The file holds a JSON array or NDJSON (optionally gzip, by the .gz suffix). Without --url it
- * goes to the local platform `npm start` runs; a deployed Function URL
+ * The file holds a JSON array or NDJSON (optionally gzip, by the .gz suffix). Without --url (or
+ * INGEST_URL) it goes to the local platform `npm start` runs, found through the state file of its
+ * data folder (`--data-dir`, else `LOCAL_DATA_DIR`, else `.local-data`); a deployed Function URL
  * (https://<id>.lambda-url.<region>.on.aws/) is called with SigV4, using the usual AWS credentials.
  */
 import * as fs from 'node:fs/promises';
 import { datasetUrl } from '../lambda/generator/send-batches';
 import { posterFor } from '../lambda/generator/sigv4';
-import { readLocalEndpoints } from '../local/ingestion';
+import { clientDataDir, findLocalEndpoint, requireAnswer } from '../local/state';
+import { takeFlag } from './take-flag';
 
-const USAGE = 'Usage: npm run send -- <dataset> <file> [--url <ingest url>]';
+const USAGE = 'Usage: npm run send -- <dataset> <file> [--url <ingest url>] [--data-dir <dir>]';
 
 interface Report {
   accepted?: number;
@@ -24,21 +26,12 @@ interface Report {
 
 async function main(argv: string[]): Promise<number> {
   const args = [...argv];
-  let url: string | undefined;
-  const urlFlag = args.indexOf('--url');
-  if (urlFlag !== -1) {
-    url = args[urlFlag + 1];
-    if (!url) throw new Error(`--url needs a value. ${USAGE}`);
-    args.splice(urlFlag, 2);
-  }
+  let url = takeFlag(args, '--url', USAGE) ?? process.env.INGEST_URL;
+  const dataDir = takeFlag(args, '--data-dir', USAGE);
   const [dataset, file, ...extra] = args;
-  if (!dataset || !file || extra.length > 0) throw new Error(USAGE);
-  url ??= process.env.INGEST_URL ?? (await readLocalEndpoints())?.ingestUrl;
-  if (!url) {
-    throw new Error(
-      'No ingest endpoint: start the local platform (npm start), or pass --url with the IngestUrl output of the ingestion stack.',
-    );
-  }
+  if (!dataset || !file || extra.length > 0 || dataset.startsWith('--')) throw new Error(USAGE);
+  if (!url) url = await findLocalEndpoint(clientDataDir(dataDir), 'ingest');
+  else if (/^http:\/\/(127\.0\.0\.1|localhost|\[::1\])[:/]/.test(url)) await requireAnswer(url);
   let body: Buffer;
   try {
     body = await fs.readFile(file);

@@ -10,6 +10,9 @@ import { CLIENT_ADDRESS_SOURCES, type ClientAddressSource } from './client-addre
  */
 export const DASHBOARD_RETRY = { budgetMs: 3_000, maxDelayMs: 1_000 } as const;
 
+/** Seconds between chart refreshes while a page is open, unless DASHBOARD_REFRESH_SECONDS says otherwise. */
+export const DEFAULT_REFRESH_SECONDS = 5;
+
 export interface DashboardConfig {
   /** `PORT` (App Runner) or `DASHBOARD_PORT`. @default 8080 */
   readonly port: number;
@@ -90,6 +93,6 @@ export function readDashboardConfig(env: NodeJS.ProcessEnv = process.env): Dashb
     passwordSecretArn,
     athena: workgroup && database ? { workgroup, database } : undefined,
     clientAddress: readClientAddress(env),
-    refreshSeconds: integer(env, 'DASHBOARD_REFRESH_SECONDS', 5, 1, 3600),
+    refreshSeconds: integer(env, 'DASHBOARD_REFRESH_SECONDS', DEFAULT_REFRESH_SECONDS, 1, 3600),
   };
 }

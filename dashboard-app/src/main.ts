@@ -12,7 +12,7 @@ import { startDashboardServer } from './server';
 /** How the full-history switch explains itself when Athena is not configured. */
 export const ATHENA_NOT_CONFIGURED =
   'Athena is not configured for this dashboard (ATHENA_WORKGROUP and GLUE_DATABASE are unset). ' +
-  'It is set up in AWS by the Analytics stack; the local platform has no Athena.';
+  'It is set up in AWS by the Analytics stack; locally, `npm start` runs a local Athena.';
 
 async function readPassword(config: DashboardConfig): Promise<string> {
   if (config.password) return config.password;

@@ -8,6 +8,7 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { checkWholeNumber, pathOf } from './prop-checks';
+import { ESBUILD_NODE_TARGET, LAMBDA_NODE_RUNTIME } from '../node-runtime';
 
 /** The repository root, from which function entry points are resolved. */
 export const REPO_ROOT = path.resolve(import.meta.dirname, '..', '..');
@@ -34,6 +35,19 @@ export interface AppFunctionProps {
    */
   readonly reservedConcurrentExecutions?: number;
   /**
+   * Files or folders copied into the asset next to the bundle, as [source relative to the repository
+   * root, destination relative to the bundle], e.g. the static files a handler serves.
+   * @default the bundle alone
+   */
+  readonly copyFiles?: ReadonlyArray<readonly [string, string]>;
+  /**
+   * Browser scripts bundled by esbuild into the asset next to the function's bundle, as [entry relative
+   * to the repository root, destination relative to the bundle, esbuild flags], e.g. a page the
+   * handler serves.
+   * @default no browser scripts: the asset holds the function's bundle (and `copyFiles`)
+   */
+  readonly browserBundles?: ReadonlyArray<readonly [string, string, readonly string[]]>;
+  /**
    * Topic the function's error alarm notifies: an invocation that fails (an uncaught error, a
    * timeout, running out of memory) within 5 minutes raises it.
    * @default no alarm: failed invocations show only in the function's Errors metric and logs
@@ -49,10 +63,10 @@ export const MAX_TIMEOUT = Duration.minutes(15);
 export const MAX_MEMORY_MB = 3008;
 
 /**
- * A Node.js function with the defaults every function of the platform shares: the current Node.js
- * runtime (24) on arm64, an esbuild bundle (minified, tree-shaken, ESM, source maps), a log group
- * with a retention that is kept on delete policy-free, a bounded timeout and memory size, logs in
- * Lambda's JSON format (every line carries its request id), and an alarm on failed invocations.
+ * A Node.js function with the defaults every function of the platform shares: the platform's Node.js
+ * runtime (lib/node-runtime.ts) on arm64, an esbuild bundle (minified, tree-shaken, ESM, source maps),
+ * a log group with a retention that is kept on delete policy-free, a bounded timeout and memory size,
+ * logs in Lambda's JSON format (every line carries its request id), and an alarm on failed invocations.
  */
 export class AppFunction extends nodejs.NodejsFunction {
   /** Raised when an invocation fails; present when `alarmTopic` was given. */
@@ -89,7 +103,7 @@ export class AppFunction extends nodejs.NodejsFunction {
       projectRoot: REPO_ROOT,
       depsLockFilePath: path.join(REPO_ROOT, 'package-lock.json'),
       description: props.description,
-      runtime: lambda.Runtime.NODEJS_24_X,
+      runtime: LAMBDA_NODE_RUNTIME,
       architecture: lambda.Architecture.ARM_64,
       timeout,
       memorySize,
@@ -106,14 +120,18 @@ export class AppFunction extends nodejs.NodejsFunction {
         minify: true,
         sourceMap: true,
         sourcesContent: false,
-        target: 'node22',
+        target: ESBUILD_NODE_TARGET,
         format: nodejs.OutputFormat.ESM,
         // ESM bundles need a require shim for CommonJS dependencies that call require().
         banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
         mainFields: ['module', 'main'],
-        // The Node.js 22 runtime ships AWS SDK v3, but bundling it pins the version we test with.
+        // The Lambda runtime ships AWS SDK v3, but bundling it pins the version we test with.
         externalModules: [],
         forceDockerBundling: false,
+        commandHooks:
+          props.copyFiles?.length || props.browserBundles?.length
+            ? afterBundlingCommands(props.copyFiles ?? [], props.browserBundles ?? [])
+            : undefined,
       },
     });
     if (props.alarmTopic) {
@@ -131,4 +149,32 @@ export class AppFunction extends nodejs.NodejsFunction {
       this.errorsAlarm.addAlarmAction(new actions.SnsAction(props.alarmTopic));
     }
   }
+}
+
+/**
+ * Shell commands (run by local bundling, no Docker) that copy files into the asset folder and bundle
+ * browser scripts there with the repository's own esbuild.
+ */
+function afterBundlingCommands(
+  files: ReadonlyArray<readonly [string, string]>,
+  browserBundles: ReadonlyArray<readonly [string, string, readonly string[]]>,
+): nodejs.ICommandHooks {
+  const quote = (p: string) => `'${p.replace(/'/g, `'\\''`)}'`;
+  const esbuild = path.join(REPO_ROOT, 'node_modules', '.bin', 'esbuild');
+  return {
+    beforeBundling: () => [],
+    beforeInstall: () => [],
+    afterBundling: (inputDir, outputDir) => [
+      ...files.map(
+        ([from, to]) =>
+          `mkdir -p ${quote(path.dirname(path.join(outputDir, to)))} && ` +
+          `cp -R ${quote(path.join(inputDir, from))} ${quote(path.join(outputDir, to))}`,
+      ),
+      ...browserBundles.map(
+        ([entry, to, flags]) =>
+          `${quote(esbuild)} ${quote(path.join(inputDir, entry))} ${flags.map(quote).join(' ')} ` +
+          `--log-level=warning --outfile=${quote(path.join(outputDir, to))}`,
+      ),
+    ],
+  };
 }

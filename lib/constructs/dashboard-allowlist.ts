@@ -1,19 +1,30 @@
+import { Token } from 'aws-cdk-lib';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 import { checkCidr, isIpv6Cidr } from '../cidr';
 
 export interface DashboardAllowlistProps {
-  /** Name prefix of the web ACL and its IP sets. */
+  /** Name prefix of the web ACL, its IP sets and its metrics. */
   readonly name: string;
-  /** ARN of the App Runner service to protect. */
-  readonly serviceArn: string;
+  /** ARN of what the web ACL protects: the App Runner service or the Application Load Balancer. */
+  readonly resourceArn: string;
   /** Networks allowed through; everything else gets 403 from AWS WAF. Must not be empty. */
   readonly allowedCidrs: readonly string[];
+  /**
+   * Login attempts (POST /login) one address may make per 5 minutes before AWS WAF blocks its further
+   * attempts (at least 10, AWS WAF's lowest limit). @default 100
+   */
+  readonly loginRequestsPer5Minutes?: number;
 }
 
+/** The path of the login form's POST; the rate-based rule counts only those requests. */
+export const LOGIN_PATH = '/login';
+
 /**
- * An AWS WAF web ACL on the App Runner service that blocks every request whose source address is
- * not in the allowed networks (one IP set per address family), in front of the login.
+ * An AWS WAF web ACL in front of the dashboard (App Runner service or load balancer): requests from
+ * outside the allowed networks are blocked (one IP set per address family), and an address that posts
+ * to the login too often is blocked for a while, before the app's own per-instance limit.
+ * https://docs.aws.amazon.com/waf/latest/developerguide/waf-rule-statement-type-rate-based-high-level-settings.html
  */
 export class DashboardAllowlist extends Construct {
   public readonly webAcl: wafv2.CfnWebACL;
@@ -26,16 +37,66 @@ export class DashboardAllowlist extends Construct {
       );
     }
     for (const cidr of props.allowedCidrs) {
+      if (Token.isUnresolved(cidr)) continue;
       const problem = checkCidr(cidr);
       if (problem) throw new Error(`${id}: dashboardAllowedCidrs contains "${cidr}": ${problem}`);
     }
-    const v4 = props.allowedCidrs.filter((c) => !isIpv6Cidr(c));
-    const v6 = props.allowedCidrs.filter((c) => isIpv6Cidr(c));
+    const loginLimit = props.loginRequestsPer5Minutes ?? 100;
+    if (
+      !Token.isUnresolved(loginLimit) &&
+      (!Number.isInteger(loginLimit) || loginLimit < 10 || loginLimit > 2_000_000_000)
+    ) {
+      throw new Error(
+        `${id}: loginRequestsPer5Minutes ${loginLimit} must be a whole number of at least 10 (AWS WAF's lowest rate limit).`,
+      );
+    }
+    const visibility = (metric: string): wafv2.CfnWebACL.VisibilityConfigProperty => ({
+      cloudWatchMetricsEnabled: true,
+      sampledRequestsEnabled: true,
+      metricName: `${props.name}-${metric}`,
+    });
 
-    const rules: wafv2.CfnWebACL.RuleProperty[] = [];
+    // Evaluated first: an allowed network that hammers the login is still slowed down.
+    const rules: wafv2.CfnWebACL.RuleProperty[] = [
+      {
+        name: 'rate-limit-login',
+        priority: 0,
+        action: { block: {} },
+        statement: {
+          rateBasedStatement: {
+            limit: loginLimit,
+            evaluationWindowSec: 300,
+            aggregateKeyType: 'IP',
+            scopeDownStatement: {
+              andStatement: {
+                statements: [
+                  {
+                    byteMatchStatement: {
+                      fieldToMatch: { uriPath: {} },
+                      positionalConstraint: 'EXACTLY',
+                      searchString: LOGIN_PATH,
+                      textTransformations: [{ priority: 0, type: 'NONE' }],
+                    },
+                  },
+                  {
+                    byteMatchStatement: {
+                      fieldToMatch: { method: {} },
+                      positionalConstraint: 'EXACTLY',
+                      searchString: 'POST',
+                      textTransformations: [{ priority: 0, type: 'NONE' }],
+                    },
+                  },
+                ],
+              },
+            },
+          },
+        },
+        visibilityConfig: visibility('rate-limit-login'),
+      },
+    ];
     const sets: [string, 'IPV4' | 'IPV6', string[]][] = [
-      ['Ipv4', 'IPV4', v4],
-      ['Ipv6', 'IPV6', v6],
+      ['Ipv4', 'IPV4', props.allowedCidrs.filter((c) => !isIpv6Cidr(c))],
+      ['Ipv6', 'IPV6', props.allowedCidrs.filter((c) => isIpv6Cidr(c))],
     ];
     for (const [suffix, version, addresses] of sets) {
       if (addresses.length === 0) continue;
@@ -51,11 +112,7 @@ export class DashboardAllowlist extends Construct {
         priority: rules.length,
         action: { allow: {} },
         statement: { ipSetReferenceStatement: { arn: set.attrArn } },
-        visibilityConfig: {
-          cloudWatchMetricsEnabled: true,
-          sampledRequestsEnabled: true,
-          metricName: `${props.name}-allow-${suffix.toLowerCase()}`,
-        },
+        visibilityConfig: visibility(`allow-${suffix.toLowerCase()}`),
       });
     }
 
@@ -65,14 +122,10 @@ export class DashboardAllowlist extends Construct {
       scope: 'REGIONAL',
       defaultAction: { block: {} },
       rules,
-      visibilityConfig: {
-        cloudWatchMetricsEnabled: true,
-        sampledRequestsEnabled: true,
-        metricName: `${props.name}-allowlist`,
-      },
+      visibilityConfig: visibility('allowlist'),
     });
     new wafv2.CfnWebACLAssociation(this, 'Association', {
-      resourceArn: props.serviceArn,
+      resourceArn: props.resourceArn,
       webAclArn: this.webAcl.attrArn,
     });
   }

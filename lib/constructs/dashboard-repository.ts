@@ -1,4 +1,4 @@
-import { DefaultStackSynthesizer, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { DefaultStackSynthesizer, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
@@ -6,7 +6,10 @@ import { Construct } from 'constructs';
 export interface DashboardRepositoryProps {
   /** Name of the repository; the dashboard stack's synthesizer publishes its image here. */
   readonly repositoryName: string;
-  /** Images kept; older ones are expired by a lifecycle rule. @default 10 */
+  /**
+   * Images kept; a lifecycle rule expires older ones (a running service keeps its own image).
+   * @default 10: the last ten images
+   */
   readonly keepImages?: number;
 }
 
@@ -23,7 +26,10 @@ export class DashboardRepository extends Construct {
   constructor(scope: Construct, id: string, props: DashboardRepositoryProps) {
     super(scope, id);
     const keepImages = props.keepImages ?? 10;
-    if (!Number.isInteger(keepImages) || keepImages < 2 || keepImages > 1000) {
+    if (
+      !Token.isUnresolved(keepImages) &&
+      (!Number.isInteger(keepImages) || keepImages < 2 || keepImages > 1000)
+    ) {
       throw new Error(`${id}: keepImages ${keepImages} must be a whole number from 2 to 1000.`);
     }
 

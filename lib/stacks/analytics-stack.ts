@@ -5,6 +5,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { DATASETS } from '../../datasets';
 import type { AppConfig } from '../config';
+import { acknowledgeControlTower } from '../control-tower';
 import { DatasetTable } from '../constructs/dataset-table';
 import { S3AccessLogTable } from '../constructs/s3-access-log-table';
 
@@ -59,6 +60,13 @@ export class AnalyticsStack extends Stack {
         },
       },
     });
+
+    acknowledgeControlTower(
+      this.workgroup,
+      ['athena_workgroup_results_encrypted_at_rest_kms_check'],
+      'Results are encrypted with SSE-S3 like every bucket of the platform (see the storage stack); a KMS key ' +
+        'would add per-request key costs to every query and KMS permissions to every reader.',
+    );
 
     // One table per NDJSON dataset; the ID derives from the dataset name, which never changes.
     for (const dataset of DATASETS.filter((d) => d.format === 'ndjson')) {

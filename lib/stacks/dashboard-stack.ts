@@ -1,12 +1,18 @@
-import { CfnOutput, DefaultStackSynthesizer, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, DefaultStackSynthesizer, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as ecr from 'aws-cdk-lib/aws-ecr';
 import type * as rds from 'aws-cdk-lib/aws-rds';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import type { AppConfig } from '../config';
 import { DashboardAllowlist } from '../constructs/dashboard-allowlist';
+import { DashboardExpressService } from '../constructs/dashboard-express-service';
+import { DashboardFunction } from '../constructs/dashboard-function';
 import { DashboardRepository } from '../constructs/dashboard-repository';
+import type { DashboardDataProps } from '../constructs/dashboard-runtime';
 import { DashboardService } from '../constructs/dashboard-service';
 
 /** The dashboard image repository's name for a project. */
@@ -20,7 +26,8 @@ export interface DashboardRepositoryStackProps extends StackProps {
 
 /**
  * The dashboard's ECR repository, in a stack of its own: `cdk deploy` publishes the dashboard
- * image into it before the Dashboard stack deploys, so it must already exist by then.
+ * image into it before the Dashboard stack deploys, so it must already exist by then. It exists with
+ * every hosting, so that switching between them never re-creates a repository that was kept.
  */
 export class DashboardRepositoryStack extends Stack {
   public readonly repository: ecr.Repository;
@@ -41,7 +48,7 @@ export interface DashboardStackProps extends StackProps {
   readonly config: AppConfig;
   /** The repository stack; this stack depends on it and publishes its image there. */
   readonly repositoryStack: DashboardRepositoryStack;
-  readonly cluster: rds.DatabaseCluster;
+  readonly cluster: rds.IDatabaseCluster;
   readonly secret: secretsmanager.ISecret;
   readonly databaseName: string;
   readonly workgroupName: string;
@@ -49,18 +56,29 @@ export interface DashboardStackProps extends StackProps {
   readonly athenaResultsBucket: s3.IBucket;
   readonly lakeBucket: s3.IBucket;
   readonly logBucket: s3.IBucket;
+  /** Where the alarm on the dashboard's 5xx responses notifies. */
+  readonly alertsTopic: sns.ITopic;
 }
 
+/** What every hosting construct offers the stack. */
+type DashboardHosting = DashboardService | DashboardFunction | DashboardExpressService;
+
+/** 5xx responses per 5 minutes that raise the alarm, in two periods in a row. */
+export const DASHBOARD_5XX_ALARM = { threshold: 10, period: Duration.minutes(5), periods: 2 } as const;
+
 /**
- * The dashboard: an App Runner service running the image `cdk deploy` builds from
- * `dashboard-app/`, behind a login, and behind an AWS WAF allowlist when `dashboardAllowedCidrs`
- * is set. Stateless: replacing it touches no data.
+ * The dashboard, hosted as `dashboardHosting` says: an App Runner service, a Lambda function behind a
+ * Function URL, or an ECS Express Mode service. Each has the same login, the same runtime permissions,
+ * the `DashboardUrl` output, an alarm on its 5xx responses, and `dashboardAllowedCidrs` enforced (AWS
+ * WAF where it can be attached, the source IP check in the Function URL adapter otherwise). Stateless:
+ * replacing it touches no data.
  *
  * Its synthesizer names the dashboard repository as the image asset repository, so the image is
  * pushed there (scanned, immutable, lifecycle-managed) instead of the bootstrap repository.
  */
 export class DashboardStack extends Stack {
-  public readonly dashboard: DashboardService;
+  public readonly dashboard: DashboardHosting;
+  public readonly serverErrorsAlarm: cloudwatch.Alarm;
 
   constructor(scope: Construct, id: string, props: DashboardStackProps) {
     const { config } = props;
@@ -78,9 +96,8 @@ export class DashboardStack extends Stack {
       'the dashboard image is published to the repository it creates',
     );
 
-    this.dashboard = new DashboardService(this, 'Dashboard', {
-      serviceName: `${config.projectName}-dashboard`,
-      repository: props.repositoryStack.repository,
+    const serviceName = `${config.projectName}-dashboard`;
+    const data: DashboardDataProps = {
       cluster: props.cluster,
       databaseSecret: props.secret,
       databaseName: props.databaseName,
@@ -89,15 +106,65 @@ export class DashboardStack extends Stack {
       lakeBucket: props.lakeBucket,
       logBucket: props.logBucket,
       athenaResultsBucket: props.athenaResultsBucket,
-      maxInstances: config.dashboardMaxInstances,
-    });
-    if (config.dashboardAllowedCidrs.length > 0) {
+    };
+    const allowed = config.dashboardAllowedCidrs;
+    let wafTarget: string | undefined;
+    switch (config.dashboardHosting) {
+      case 'app-runner': {
+        const service = new DashboardService(this, 'Dashboard', {
+          ...data,
+          serviceName,
+          repository: props.repositoryStack.repository,
+          maxInstances: config.dashboardMaxInstances,
+        });
+        wafTarget = service.service.attrServiceArn;
+        this.dashboard = service;
+        break;
+      }
+      case 'lambda':
+        // No AWS WAF for a Function URL: the adapter checks the source address itself.
+        this.dashboard = new DashboardFunction(this, 'Dashboard', {
+          ...data,
+          serviceName,
+          logRetentionDays: config.logRetentionDays,
+          allowedCidrs: allowed,
+        });
+        break;
+      case 'ecs-express': {
+        const service = new DashboardExpressService(this, 'Dashboard', {
+          ...data,
+          serviceName,
+          repository: props.repositoryStack.repository,
+          maxInstances: config.dashboardMaxInstances,
+          logRetentionDays: config.logRetentionDays,
+        });
+        wafTarget = service.loadBalancerArn;
+        this.dashboard = service;
+        break;
+      }
+    }
+    if (wafTarget && allowed.length > 0) {
       new DashboardAllowlist(this, 'Allowlist', {
-        name: `${config.projectName}-dashboard`,
-        serviceArn: this.dashboard.service.attrServiceArn,
-        allowedCidrs: config.dashboardAllowedCidrs,
+        name: serviceName,
+        resourceArn: wafTarget,
+        allowedCidrs: allowed,
       });
     }
+
+    // The dashboard answers 503 while Aurora resumes from zero capacity (well under a minute), so a
+    // short burst is normal; ten 5xx in each of two 5-minute periods is not.
+    this.serverErrorsAlarm = new cloudwatch.Alarm(this, 'ServerErrorsAlarm', {
+      alarmDescription:
+        `The ${serviceName} dashboard (${config.dashboardHosting}) answered with 5xx errors for 10 minutes: ` +
+        'see its logs.',
+      metric: this.dashboard.metricServerErrors(DASHBOARD_5XX_ALARM.period),
+      threshold: DASHBOARD_5XX_ALARM.threshold,
+      evaluationPeriods: DASHBOARD_5XX_ALARM.periods,
+      datapointsToAlarm: DASHBOARD_5XX_ALARM.periods,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    this.serverErrorsAlarm.addAlarmAction(new cloudwatchActions.SnsAction(props.alertsTopic));
 
     new CfnOutput(this, 'DashboardUrl', { description: 'Open this and log in', value: this.dashboard.url });
     new CfnOutput(this, 'PasswordSecretArn', {

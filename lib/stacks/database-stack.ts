@@ -1,20 +1,12 @@
-import {
-  CfnOutput,
-  type CfnResource,
-  Duration,
-  RemovalPolicy,
-  Stack,
-  type StackProps,
-  Validations,
-} from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { isIpv6Cidr } from '../cidr';
-import { SchemaMigrations } from '../constructs/schema-migrations';
 import type { AppConfig } from '../config';
+import { acknowledgeControlTower } from '../control-tower';
 
 export interface DatabaseStackProps extends StackProps {
   readonly config: AppConfig;
@@ -24,12 +16,28 @@ export interface DatabaseStackProps extends StackProps {
 export const AURORA_ENGINE_VERSION = rds.AuroraPostgresEngineVersion.VER_16_11;
 export const DATABASE_NAME = 'analytics';
 export const POSTGRES_PORT = 5432;
+/**
+ * The cluster's admin user. Not a default name such as `postgres` or `admin` (AWS Control Tower
+ * CT.RDS.PR.21): changing it later replaces the cluster, so it is chosen once, here.
+ */
+export const DATABASE_ADMIN_USER = 'analytics_admin';
+/**
+ * One description whatever `allowedCidrs` says: a security group's description cannot change in
+ * place, so a description that followed the setting would replace the group on every toggle.
+ */
+export const DATABASE_SECURITY_GROUP_DESCRIPTION =
+  'Aurora PostgreSQL: no inbound rules unless allowedCidrs opens port 5432 to named networks';
 
 /**
  * The stateful database: a VPC without NAT and an Aurora PostgreSQL Serverless v2 cluster that
  * pauses at 0 ACU when idle and is reached through the RDS Data API (HTTPS + IAM). Its security group
  * admits nothing unless `allowedCidrs` names networks; then port 5432 opens to exactly those networks
- * and the writer becomes publicly reachable through an internet gateway (still no NAT).
+ * and the writer becomes publicly reachable through an internet gateway (still no NAT). Connections
+ * must use TLS (`rds.force_ssl`).
+ *
+ * Nothing here can fail after the cluster exists: custom resources (schema migrations, the default
+ * security group lockdown) live in the database setup stack, so a failed first deploy rolls back
+ * without trying to delete a cluster that deletion protection keeps.
  */
 export class DatabaseStack extends Stack {
   public readonly vpc: ec2.Vpc;
@@ -37,8 +45,6 @@ export class DatabaseStack extends Stack {
   public readonly cluster: rds.DatabaseCluster;
   public readonly secret: secretsmanager.ISecret;
   public readonly databaseName = DATABASE_NAME;
-  /** Applies `migrations/` on every deploy; depend on it for anything that needs the tables. */
-  public readonly migrations: SchemaMigrations;
 
   constructor(scope: Construct, id: string, props: DatabaseStackProps) {
     super(scope, id, props);
@@ -48,6 +54,9 @@ export class DatabaseStack extends Stack {
     this.vpc = new ec2.Vpc(this, 'Vpc', {
       maxAzs: 2,
       natGateways: 0,
+      // The database setup stack removes the default group's rules (DefaultSecurityGroupLockdown):
+      // aws-cdk-lib's own way is a custom resource, and none may share this stack with the cluster.
+      restrictDefaultSecurityGroup: false,
       subnetConfiguration: [{ name: 'Database', subnetType: ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: 24 }],
       flowLogs: {
         Rejected: {
@@ -61,21 +70,6 @@ export class DatabaseStack extends Stack {
         },
       },
     });
-
-    // aws-cdk-lib strips the default security group's rules with a provider function of its own;
-    // give that function a log group with the platform's retention instead of an unbounded implicit one.
-    const restrictDefaultSg = this.node
-      .tryFindChild('Custom::VpcRestrictDefaultSGCustomResourceProvider')
-      ?.node.tryFindChild('Handler') as CfnResource | undefined;
-    if (restrictDefaultSg) {
-      const providerLogs = new logs.LogGroup(this, 'RestrictDefaultSecurityGroupLogs', {
-        retention: config.logRetentionDays,
-        removalPolicy: RemovalPolicy.DESTROY,
-      });
-      restrictDefaultSg.addPropertyOverride('LoggingConfig', { LogGroup: providerLogs.logGroupName });
-      // Plain JavaScript: runs on Graviton like every other function of the platform.
-      restrictDefaultSg.addPropertyOverride('Architectures', ['arm64']);
-    }
 
     let gatewayAttachment: ec2.CfnVPCGatewayAttachment | undefined;
     if (reachable) {
@@ -102,9 +96,7 @@ export class DatabaseStack extends Stack {
 
     this.securityGroup = new ec2.SecurityGroup(this, 'DatabaseSecurityGroup', {
       vpc: this.vpc,
-      description: reachable
-        ? `Postgres ${POSTGRES_PORT} from allowedCidrs only`
-        : 'No inbound traffic: the database is reached through the RDS Data API',
+      description: DATABASE_SECURITY_GROUP_DESCRIPTION,
       allowAllOutbound: false,
       allowAllIpv6Outbound: false,
     });
@@ -126,10 +118,21 @@ export class DatabaseStack extends Stack {
       removalPolicy: RemovalPolicy.DESTROY,
     });
 
+    const engine = rds.DatabaseClusterEngine.auroraPostgres({ version: AURORA_ENGINE_VERSION });
+    // rds.force_ssl is a dynamic cluster parameter (off by default in Aurora PostgreSQL 16): with it on,
+    // a client that does not use TLS is refused. Attaching the group updates the cluster in place.
+    // https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/AuroraPostgreSQL.Security.html#AuroraPostgreSQL.Security.SSL
+    const clusterParameters = new rds.ParameterGroup(this, 'ClusterParameters', {
+      engine,
+      description: 'Aurora PostgreSQL cluster settings of the analytics platform: TLS required',
+      parameters: { 'rds.force_ssl': '1' },
+    });
+
     this.cluster = new rds.DatabaseCluster(this, 'Cluster', {
       clusterIdentifier,
-      engine: rds.DatabaseClusterEngine.auroraPostgres({ version: AURORA_ENGINE_VERSION }),
-      credentials: rds.Credentials.fromGeneratedSecret('postgres'),
+      engine,
+      parameterGroup: clusterParameters,
+      credentials: rds.Credentials.fromGeneratedSecret(DATABASE_ADMIN_USER),
       defaultDatabaseName: DATABASE_NAME,
       port: POSTGRES_PORT,
       vpc: this.vpc,
@@ -156,22 +159,21 @@ export class DatabaseStack extends Stack {
     this.secret = this.cluster.secret!;
     this.cluster.node.addDependency(postgresLogs);
     if (reachable) {
+      const publicReason =
+        'allowedCidrs asks for direct Postgres access from named networks, which needs a public endpoint; ' +
+        'the security group admits port 5432 from exactly those networks (never 0.0.0.0/0 or ::/0), and TLS is required.';
       Validations.of(this.cluster).acknowledge({
         id: 'CloudFormation-Validate::W9011',
-        reason:
-          'allowedCidrs asks for direct Postgres access from named networks, which needs a public endpoint; ' +
-          'the security group admits port 5432 from exactly those networks (never 0.0.0.0/0 or ::/0).',
+        reason: publicReason,
       });
+      acknowledgeControlTower(
+        this.cluster.node.findChild('Writer'),
+        ['rds_instance_public_access_check'],
+        publicReason,
+      );
     }
     // A publicly accessible instance can only be created once the VPC has its internet gateway.
     if (gatewayAttachment) this.cluster.node.addDependency(gatewayAttachment);
-
-    this.migrations = new SchemaMigrations(this, 'SchemaMigrations', {
-      cluster: this.cluster,
-      secret: this.secret,
-      databaseName: DATABASE_NAME,
-      logRetentionDays: config.logRetentionDays,
-    });
 
     new CfnOutput(this, 'DatabaseClusterArn', {
       value: this.cluster.clusterArn,
@@ -188,6 +190,12 @@ export class DatabaseStack extends Stack {
         : 'Postgres endpoint (no network access; use the Data API)',
     });
 
+    acknowledgeControlTower(
+      this.cluster.node.findChild('Writer'),
+      ['rds_instance_enhanced_monitoring_enabled_check'],
+      'Enhanced monitoring ships OS metrics to CloudWatch Logs at every interval (billed as log ingestion) and needs a ' +
+        'monitoring role; the free CloudWatch metrics of Aurora Serverless v2 and the exported Postgres log suffice.',
+    );
     Validations.of(this.cluster).acknowledge({
       id: 'AwsSolutions-RDS11',
       reason:

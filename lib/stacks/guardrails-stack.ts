@@ -1,4 +1,4 @@
-import { RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { ArnFormat, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as budgets from 'aws-cdk-lib/aws-budgets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -31,38 +31,72 @@ export class GuardrailsStack extends Stack {
     const { config } = props;
 
     // Budgets and CloudWatch alarms cannot publish to a topic encrypted with the AWS-managed SNS key,
-    // so the topic has its own key that grants exactly those two services.
+    // so the topic has its own key that grants exactly those two services, for this account only.
+    // Each service may use the key and publish only for this account's alarms and budgets (confused deputy):
+    // https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services
+    // https://docs.aws.amazon.com/cost-management/latest/userguide/budgets-sns-policy.html
     const key = new kms.Key(this, 'AlertsKey', {
       description: `Encrypts the ${config.projectName} alerts topic`,
       enableKeyRotation: true,
       removalPolicy: RemovalPolicy.DESTROY,
     });
-    for (const service of ['budgets.amazonaws.com', 'cloudwatch.amazonaws.com']) {
+    const alarmArns = this.formatArn({
+      service: 'cloudwatch',
+      resource: 'alarm',
+      resourceName: '*',
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    const budgetArns = this.formatArn({ service: 'budgets', region: '', resource: '*' });
+    const publishers = [
+      { service: 'budgets.amazonaws.com', sid: 'Budgets', sourceArn: budgetArns },
+      { service: 'cloudwatch.amazonaws.com', sid: 'CloudWatchAlarms', sourceArn: alarmArns },
+    ];
+    const fromThisAccount = (sourceArn: string) => ({
+      StringEquals: { 'aws:SourceAccount': this.account },
+      ArnLike: { 'aws:SourceArn': sourceArn },
+    });
+    for (const { service, sid, sourceArn } of publishers) {
       key.addToResourcePolicy(
         new iam.PolicyStatement({
-          sid: `AllowPublishFrom${service.split('.')[0]}`,
+          sid: `AllowPublishFrom${sid}`,
           principals: [new iam.ServicePrincipal(service)],
           actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
           resources: ['*'],
-          conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
+          conditions: fromThisAccount(sourceArn),
         }),
       );
     }
+    // Control Tower CT.KMS.PR.3: only AWS services acting for a resource may create grants on the key.
+    key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'DenyGrantsExceptForAwsServices',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: ['kms:CreateGrant'],
+        resources: ['*'],
+        conditions: {
+          BoolIfExists: { 'kms:GrantIsForAWSResource': 'false', 'aws:PrincipalIsAWSService': 'false' },
+        },
+      }),
+    );
 
+    // A topic policy replaces SNS's default policy, so every publisher must be named here.
     const topic = new sns.Topic(this, 'AlertsTopic', {
       displayName: `${config.projectName} alerts`,
       masterKey: key,
       enforceSSL: true,
     });
-    topic.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'AllowBudgetsToPublish',
-        principals: [new iam.ServicePrincipal('budgets.amazonaws.com')],
-        actions: ['sns:Publish'],
-        resources: [topic.topicArn],
-        conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
-      }),
-    );
+    for (const { service, sid, sourceArn } of publishers) {
+      topic.addToResourcePolicy(
+        new iam.PolicyStatement({
+          sid: `Allow${sid}ToPublish`,
+          principals: [new iam.ServicePrincipal(service)],
+          actions: ['sns:Publish'],
+          resources: [topic.topicArn],
+          conditions: fromThisAccount(sourceArn),
+        }),
+      );
+    }
     for (const email of config.alertEmails) {
       topic.addSubscription(new subscriptions.EmailSubscription(email));
     }
@@ -70,7 +104,8 @@ export class GuardrailsStack extends Stack {
 
     const budget = new budgets.CfnBudget(this, 'MonthlyBudget', {
       budget: {
-        budgetName: `${config.projectName}-monthly`,
+        // Budget names are unique per account, not per region: the region keeps two deployments apart.
+        budgetName: `${config.projectName}-${this.region}-monthly`,
         budgetType: 'COST',
         timeUnit: 'MONTHLY',
         budgetLimit: { amount: config.monthlyBudgetUsd, unit: 'USD' },

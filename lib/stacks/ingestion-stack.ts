@@ -5,6 +5,7 @@ import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import type { AppConfig } from '../config';
+import { acknowledgeControlTower } from '../control-tower';
 import { DataGenerator } from '../constructs/data-generator';
 import { IngestEndpoint } from '../constructs/ingest-endpoint';
 import { ObjectLoader } from '../constructs/object-loader';
@@ -58,6 +59,13 @@ export class IngestionStack extends Stack {
       logRetentionDays,
       alertsTopic: props.alertsTopic,
     });
+
+    acknowledgeControlTower(
+      this.loader.deadLetterQueue,
+      ['sqs_dlq_check'],
+      'This is the dead-letter queue itself: its messages are kept for 14 days and raise an alarm; a queue behind ' +
+        'it would only move them out of sight.',
+    );
 
     new CfnOutput(this, 'IngestUrl', {
       description:

@@ -3,6 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import type { AppConfig } from '../config';
+import { acknowledgeControlTower } from '../control-tower';
 import { ACCESS_LOGS_PREFIX, SecureBucket } from '../constructs/secure-bucket';
 
 export interface StorageStackProps extends StackProps {
@@ -76,6 +77,40 @@ export class StorageStack extends Stack {
       accessLogsBucket: this.logBucket,
       lifecycleRules: [{ id: 'ExpireResults', expiration: Duration.days(ATHENA_RESULTS_EXPIRY_DAYS) }],
     });
+
+    // Control Tower controls that do not fit buckets of this kind, with the reason for each bucket.
+    for (const bucket of [this.lakeBucket, this.logBucket, this.athenaResultsBucket]) {
+      acknowledgeControlTower(
+        bucket,
+        ['s3_bucket_default_encryption_kms_check'],
+        'SSE-S3: S3 server access log delivery supports only SSE-S3 on its destination, and one encryption model ' +
+          'for every bucket keeps Athena and the functions free of KMS permissions and per-request key costs.',
+      );
+      acknowledgeControlTower(
+        bucket,
+        ['s3_bucket_object_lock_enabled_check'],
+        'Object Lock would stop the lifecycle rules from expiring rejected records, access logs and query results; ' +
+          'the buckets are kept on stack delete, the lake is versioned, and nothing but the platform can write.',
+      );
+    }
+    for (const bucket of [this.logBucket, this.athenaResultsBucket]) {
+      acknowledgeControlTower(
+        bucket,
+        ['s3_bucket_versioning_enabled_check'],
+        'Access logs and query results are written once and expire by lifecycle; versions would only keep every ' +
+          'expired object as a paid noncurrent version.',
+      );
+    }
+    acknowledgeControlTower(
+      this.logBucket,
+      ['s3_bucket_logging_enabled_check'],
+      'This is the server access log destination; logging its own access into itself would create a log loop.',
+    );
+    acknowledgeControlTower(
+      this.athenaResultsBucket,
+      ['s3_event_notifications_enabled_check'],
+      'Nothing reacts to Athena query results: they are read by the query that wrote them and expire in 7 days.',
+    );
 
     new CfnOutput(this, 'LakeBucketName', { value: this.lakeBucket.bucketName });
     new CfnOutput(this, 'LogBucketName', {

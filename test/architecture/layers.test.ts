@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
  * The folders form layers (docs/architecture.md): each imports only folders below it, never one above
  * and never a neighbour on its own level; no two files anywhere import each other in a cycle.
  *
- *   datasets/ <- db/ <- migrations/ <- lambda/, dashboard-app/ <- local/ <- lib/ <- bin/, scripts/, bench/
+ *   datasets/ <- db/ <- migrations/ <- lambda/, dashboard-app/ <- local/, cost/ <- lib/ <- bin/, scripts/, bench/
  *
  * Two narrower rules: `lib/` reads function code only through its `contract.ts` files (environment
  * variable names and the like; the functions themselves are bundling entry paths), and a function
@@ -22,6 +22,7 @@ export const LAYERS: Readonly<Record<string, number>> = {
   lambda: 3,
   'dashboard-app': 3,
   local: 4,
+  cost: 4,
   lib: 5,
   bin: 6,
   scripts: 6,

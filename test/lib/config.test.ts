@@ -25,11 +25,12 @@ describe('defaults', () => {
       databaseAutoPauseMinutes: 10,
       logRetentionDays: 30,
       athenaScanLimitMb: 1024,
-      generatorEnabled: true,
+      generatorEnabled: false,
       generatorRate: 'rate(5 minutes)',
       accessLogsKeepAllOperations: false,
       dashboardAllowedCidrs: [],
       dashboardMaxInstances: 2,
+      dashboardHosting: 'app-runner',
     });
   });
 

@@ -1,17 +1,13 @@
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { App, Stack, Validations } from 'aws-cdk-lib';
+import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { parseConfig } from '../../lib/config';
+import { buildApp } from '../../lib/app';
 import { DashboardAllowlist } from '../../lib/constructs/dashboard-allowlist';
 import { DashboardRepository } from '../../lib/constructs/dashboard-repository';
-import { DashboardRepositoryStack, DashboardStack } from '../../lib/stacks/dashboard-stack';
-import { DatabaseStack } from '../../lib/stacks/database-stack';
-import { StorageStack } from '../../lib/stacks/storage-stack';
-import { cdkJsonContext, readFindings, REQUIRED_CONTEXT, type Finding } from '../support/synth';
+import { DashboardStack } from '../../lib/stacks/dashboard-stack';
+import { cdkJsonContext, REQUIRED_CONTEXT, synthApp, type Finding } from '../support/synth';
 
 interface Synth {
   dashboard: Template;
@@ -21,37 +17,101 @@ interface Synth {
   app: App;
 }
 
-/** The dashboard stacks with the stacks they reference, cdk-nag on, as `cdk synth` builds them. */
+/** The whole app as `cdk synth` builds it (policy checks on); the dashboard stacks' parts. */
 function synthDashboard(context: Record<string, unknown> = {}): Synth {
-  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-dashboard-'));
-  const app = new App({ outdir, context: { ...cdkJsonContext(), ...REQUIRED_CONTEXT, ...context } });
-  const config = parseConfig((key) => app.node.tryGetContext(key));
-  const storage = new StorageStack(app, 'Storage', { config });
-  const database = new DatabaseStack(app, 'Database', { config });
-  const repositoryStack = new DashboardRepositoryStack(app, 'DashboardRepository', { config });
-  new DashboardStack(app, 'Dashboard', {
-    config,
-    repositoryStack,
-    cluster: database.cluster,
-    secret: database.secret,
-    databaseName: database.databaseName,
-    workgroupName: 'analytics',
-    glueDatabaseName: 'analytics_lake',
-    athenaResultsBucket: storage.athenaResultsBucket,
-    lakeBucket: storage.lakeBucket,
-    logBucket: storage.logBucket,
-  });
-  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-  const assembly = app.synth();
+  const result = synthApp(context);
   return {
-    dashboard: Template.fromJSON(assembly.getStackByName('Dashboard').template as Record<string, unknown>),
-    repository: Template.fromJSON(
-      assembly.getStackByName('DashboardRepository').template as Record<string, unknown>,
-    ),
-    findings: readFindings(outdir),
-    outdir,
-    app,
+    dashboard: result.templates.Dashboard!,
+    repository: result.templates.DashboardRepository!,
+    findings: result.findings,
+    outdir: result.outdir,
+    app: result.app,
   };
+}
+
+/** The WAF rule that blocks an address posting to /login more than 100 times in 5 minutes, before the allow rules. */
+function expectLoginRateRule(dashboard: Template): void {
+  const acl = Object.values(dashboard.findResources('AWS::WAFv2::WebACL'))[0]!;
+  const rules = acl.Properties.Rules as Array<Record<string, any>>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  const rate = rules.find((r) => r.Statement.RateBasedStatement);
+  expect(rate, 'a rate-based rule').toBeDefined();
+  expect(rate!.Action).toEqual({ Block: {} });
+  expect(rate!.Priority).toBe(Math.min(...rules.map((r) => r.Priority as number)));
+  expect(rate!.Statement.RateBasedStatement).toMatchObject({
+    Limit: 100,
+    AggregateKeyType: 'IP',
+    EvaluationWindowSec: 300,
+  });
+  const matches = JSON.stringify(rate!.Statement.RateBasedStatement.ScopeDownStatement);
+  expect(matches).toContain('"SearchString":"/login"');
+  expect(matches).toContain('"SearchString":"POST"');
+}
+
+/** Every statement of the stack's IAM policies. */
+function statementsOf(
+  template: Template,
+): Array<{ Action: string | string[]; Resource: unknown; Effect: string }> {
+  return Object.values(template.findResources('AWS::IAM::Policy')).flatMap(
+    (p) => (p.Properties as { PolicyDocument: { Statement: never[] } }).PolicyDocument.Statement,
+  );
+}
+
+/** What every hosting's runtime role may do, and nothing broader. */
+function expectRuntimePermissions(template: Template, roleLogicalId: RegExp): void {
+  const policies = Object.values(template.findResources('AWS::IAM::Policy')).filter((p) =>
+    JSON.stringify(p.Properties.Roles).match(roleLogicalId),
+  );
+  expect(policies.length, `a policy on ${roleLogicalId}`).toBeGreaterThan(0);
+  const statements = policies.flatMap(
+    (p) =>
+      (
+        p.Properties as {
+          PolicyDocument: { Statement: Array<{ Action: string | string[]; Resource: unknown }> };
+        }
+      ).PolicyDocument.Statement,
+  );
+  const actions = statements.flatMap((s) => [s.Action].flat());
+  expect(actions).toEqual(
+    expect.arrayContaining([
+      'rds-data:ExecuteStatement',
+      'secretsmanager:GetSecretValue',
+      'athena:StartQueryExecution',
+      'glue:GetTable',
+      's3:GetObject*',
+    ]),
+  );
+  expect(actions.filter((a) => a === '*' || a.endsWith(':*'))).toEqual([]);
+  // Nothing that changes infrastructure, identities or keys, and no writes to the lake.
+  expect(actions.filter((a) => /^(iam|ec2|ecs|lambda|sts|kms|rds):/.test(a))).toEqual([]);
+  const writes = statements.filter((s) => [s.Action].flat().some((a) => /^s3:(Put|Delete|Abort)/.test(a)));
+  expect(writes.length).toBeGreaterThan(0);
+  for (const write of writes) {
+    expect(JSON.stringify(write.Resource), 'writes go to the Athena results bucket only').toMatch(
+      /AthenaResultsBucket/,
+    );
+    expect(JSON.stringify(write.Resource)).not.toMatch(/LakeBucket|LogBucket/);
+  }
+  const athena = statements.find((s) => JSON.stringify(s.Action).includes('athena:StartQueryExecution'));
+  expect(JSON.stringify(athena?.Resource)).toContain(':workgroup/analytics');
+  const glue = statements.find((s) => JSON.stringify(s.Action).includes('glue:GetTable'));
+  expect(JSON.stringify(glue?.Resource)).toContain('table/analytics_lake/*');
+}
+
+/** The alarm on the dashboard's 5xx responses, notifying the alerts topic. */
+function expectServerErrorAlarm(template: Template, namespace: string, metricName: string): void {
+  template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+    Namespace: namespace,
+    MetricName: metricName,
+    Statistic: 'Sum',
+    Period: 300,
+    Threshold: 10,
+    EvaluationPeriods: 2,
+    ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+    TreatMissingData: 'notBreaching',
+    AlarmActions: [
+      Match.objectLike({ 'Fn::GetStackOutput': Match.objectLike({ StackName: 'analytics-guardrails' }) }),
+    ],
+  });
 }
 
 let base: Synth;
@@ -215,11 +275,43 @@ describe('Dashboard stack', () => {
     base.dashboard.hasOutput('PasswordSecretArn', Match.anyValue());
   });
 
+  test('App Runner: the client address comes from X-Forwarded-For, which App Runner appends to', () => {
+    base.dashboard.hasResourceProperties('AWS::AppRunner::Service', {
+      SourceConfiguration: {
+        ImageRepository: {
+          ImageConfiguration: {
+            RuntimeEnvironmentVariables: Match.arrayWith([
+              { Name: 'DASHBOARD_CLIENT_ADDRESS', Value: 'x-forwarded-for-rightmost' },
+              { Name: 'DASHBOARD_TRUST_PROXY', Value: 'true' },
+            ]),
+          },
+        },
+      },
+    });
+  });
+
+  test('App Runner: 5xx responses raise an alarm to the alerts topic', () => {
+    expectServerErrorAlarm(base.dashboard, 'AWS/AppRunner', '5xxStatusResponses');
+    base.dashboard.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Dimensions: [
+        {
+          Name: 'ServiceID',
+          Value: { 'Fn::GetAtt': [Match.stringLikeRegexp('^DashboardService'), 'ServiceId'] },
+        },
+        { Name: 'ServiceName', Value: 'analytics-dashboard' },
+      ],
+    });
+  });
+
+  test('App Runner: the instance role has the dashboard runtime permissions and nothing broader', () => {
+    expectRuntimePermissions(base.dashboard, /DashboardInstanceRole/);
+  });
+
   test('no WAF allowlist unless dashboardAllowedCidrs is set', () => {
     base.dashboard.resourceCountIs('AWS::WAFv2::WebACL', 0);
   });
 
-  test('dashboardAllowedCidrs adds a WAF web ACL that blocks everything else, associated with the service', () => {
+  test('dashboardAllowedCidrs adds a WAF web ACL that blocks everything else, associated with the service, and rate-limits the login', () => {
     const { dashboard, findings } = synthDashboard({
       dashboardAllowedCidrs: '203.0.113.0/24,2001:db8:1234::/48',
     });
@@ -239,6 +331,7 @@ describe('Dashboard stack', () => {
     dashboard.hasResourceProperties('AWS::WAFv2::WebACLAssociation', {
       ResourceArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^DashboardService'), 'ServiceArn'] },
     });
+    expectLoginRateRule(dashboard);
     expect(findings).toEqual([]);
   });
 
@@ -251,6 +344,194 @@ describe('Dashboard stack', () => {
   });
 });
 
+describe('Dashboard on Lambda behind a Function URL (dashboardHosting=lambda)', () => {
+  let lambda: Synth;
+  let allowlisted: Synth;
+  beforeAll(() => {
+    lambda = synthDashboard({ dashboardHosting: 'lambda' });
+    allowlisted = synthDashboard({
+      dashboardHosting: 'lambda',
+      dashboardAllowedCidrs: '203.0.113.0/24,2001:db8:1234::/48',
+    });
+  });
+
+  test('a function bundled from the adapter entry, arm64, with its own log group, no App Runner and no image', () => {
+    lambda.dashboard.resourceCountIs('AWS::AppRunner::Service', 0);
+    lambda.dashboard.resourceCountIs('AWS::Lambda::Function', 1);
+    lambda.dashboard.hasResourceProperties('AWS::Lambda::Function', {
+      Handler: 'index.handler',
+      Architectures: ['arm64'],
+      MemorySize: 512,
+      Timeout: 30,
+      Environment: {
+        Variables: Match.objectLike({
+          DB_NAME: 'analytics',
+          ATHENA_WORKGROUP: 'analytics',
+          GLUE_DATABASE: 'analytics_lake',
+          DASHBOARD_PASSWORD_SECRET_ARN: Match.anyValue(),
+          DASHBOARD_CLIENT_ADDRESS: 'socket',
+        }),
+      },
+    });
+    const manifest = JSON.parse(
+      fs.readFileSync(path.join(lambda.outdir, 'Dashboard.assets.json'), 'utf8'),
+    ) as {
+      dockerImages?: Record<string, unknown>;
+    };
+    expect(Object.keys(manifest.dockerImages ?? {})).toEqual([]);
+  });
+
+  test('URL: a Function URL without IAM auth (the app logs users in), both invoke permissions, DashboardUrl output', () => {
+    lambda.dashboard.hasResourceProperties('AWS::Lambda::Url', { AuthType: 'NONE', InvokeMode: 'BUFFERED' });
+    lambda.dashboard.hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunctionUrl',
+      Principal: '*',
+      FunctionUrlAuthType: 'NONE',
+    });
+    lambda.dashboard.hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunction',
+      Principal: '*',
+      InvokedViaFunctionUrl: true,
+    });
+    lambda.dashboard.hasOutput('DashboardUrl', {
+      Value: { 'Fn::GetAtt': [Match.stringLikeRegexp('^DashboardFunctionFunctionUrl'), 'FunctionUrl'] },
+    });
+    lambda.dashboard.hasOutput('PasswordSecretArn', Match.anyValue());
+  });
+
+  test('auth: the same generated login password, under the same logical ID as the other hostings', () => {
+    expect(Object.keys(lambda.dashboard.findResources('AWS::SecretsManager::Secret'))).toEqual(
+      Object.keys(base.dashboard.findResources('AWS::SecretsManager::Secret')),
+    );
+  });
+
+  test('IAM: the function role has the dashboard runtime permissions and nothing broader', () => {
+    expectRuntimePermissions(lambda.dashboard, /DashboardFunctionServiceRole/);
+  });
+
+  test('5xx responses of the Function URL raise an alarm to the alerts topic', () => {
+    expectServerErrorAlarm(lambda.dashboard, 'AWS/Lambda', 'Url5xxCount');
+  });
+
+  test('dashboardAllowedCidrs reaches the adapter (no WAF can attach to a Function URL)', () => {
+    allowlisted.dashboard.resourceCountIs('AWS::WAFv2::WebACL', 0);
+    allowlisted.dashboard.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({ DASHBOARD_ALLOWED_CIDRS: '203.0.113.0/24,2001:db8:1234::/48' }),
+      },
+    });
+    const fn = Object.values(lambda.dashboard.findResources('AWS::Lambda::Function'))[0]!;
+    expect(fn.Properties.Environment.Variables.DASHBOARD_ALLOWED_CIDRS).toBeUndefined();
+  });
+
+  test('nothing unacknowledged: cdk-nag, Control Tower, CloudFormation schema', () => {
+    expect(lambda.findings).toEqual([]);
+    expect(allowlisted.findings).toEqual([]);
+  });
+});
+
+describe('Dashboard on ECS Express Mode (dashboardHosting=ecs-express)', () => {
+  let express: Synth;
+  let allowlisted: Synth;
+  beforeAll(() => {
+    express = synthDashboard({ dashboardHosting: 'ecs-express' });
+    allowlisted = synthDashboard({
+      dashboardHosting: 'ecs-express',
+      dashboardAllowedCidrs: '203.0.113.0/24',
+    });
+  });
+
+  test('an Express service running the dashboard image from the dashboard repository, health check on /health', () => {
+    express.dashboard.resourceCountIs('AWS::AppRunner::Service', 0);
+    express.dashboard.hasResourceProperties('AWS::ECS::ExpressGatewayService', {
+      ServiceName: 'analytics-dashboard',
+      Cpu: '256',
+      Memory: '512',
+      HealthCheckPath: '/health',
+      PrimaryContainer: {
+        Image: { 'Fn::Sub': Match.stringLikeRegexp('/analytics-dashboard:[0-9a-f]{64}$') },
+        ContainerPort: 8080,
+        Environment: Match.arrayWith([
+          Match.objectLike({ Name: 'DASHBOARD_PASSWORD_SECRET_ARN' }),
+          { Name: 'DASHBOARD_CLIENT_ADDRESS', Value: 'x-forwarded-for-rightmost' },
+          { Name: 'DASHBOARD_TRUST_PROXY', Value: 'true' },
+        ]),
+        AwsLogsConfiguration: Match.objectLike({ LogStreamPrefix: 'dashboard' }),
+      },
+      ScalingTarget: { MinTaskCount: 1, MaxTaskCount: 2 },
+    });
+    express.dashboard.hasOutput('DashboardUrl', {
+      Value: {
+        'Fn::Join': [
+          '',
+          ['https://', { 'Fn::GetAtt': [Match.stringLikeRegexp('^DashboardService'), 'Endpoint'] }],
+        ],
+      },
+    });
+  });
+
+  test('network: public subnets and no NAT gateway; the task security group sends only HTTPS and declares no ingress', () => {
+    express.dashboard.resourceCountIs('AWS::EC2::NatGateway', 0);
+    express.dashboard.resourceCountIs('AWS::EC2::SecurityGroupIngress', 0);
+    const groups = Object.values(express.dashboard.findResources('AWS::EC2::SecurityGroup'));
+    expect(groups).toHaveLength(1);
+    expect(groups[0]!.Properties.SecurityGroupIngress).toBeUndefined();
+    expect(groups[0]!.Properties.SecurityGroupEgress).toEqual([
+      expect.objectContaining({ CidrIp: '0.0.0.0/0', IpProtocol: 'tcp', FromPort: 443, ToPort: 443 }),
+    ]);
+    const service = Object.values(express.dashboard.findResources('AWS::ECS::ExpressGatewayService'))[0]!;
+    expect(service.Properties.NetworkConfiguration.Subnets).toHaveLength(2);
+  });
+
+  test('roles: the task role has the runtime permissions; execution may pull the image; infrastructure is ECS', () => {
+    expectRuntimePermissions(express.dashboard, /DashboardTaskRole/);
+    express.dashboard.hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: {
+        Statement: [Match.objectLike({ Principal: { Service: 'ecs.amazonaws.com' } })],
+      },
+      ManagedPolicyArns: [
+        {
+          'Fn::Join': [
+            '',
+            Match.arrayWith([Match.stringLikeRegexp('AmazonECSInfrastructureRoleforExpressGatewayServices')]),
+          ],
+        },
+      ],
+    });
+    const exec = statementsOf(express.dashboard).flatMap((s) => [s.Action].flat());
+    expect(exec).toEqual(expect.arrayContaining(['ecr:BatchGetImage', 'ecr:GetAuthorizationToken']));
+  });
+
+  test('auth: the same generated login password as the other hostings', () => {
+    expect(Object.keys(express.dashboard.findResources('AWS::SecretsManager::Secret'))).toEqual(
+      Object.keys(base.dashboard.findResources('AWS::SecretsManager::Secret')),
+    );
+  });
+
+  test('5xx responses of the targets behind the load balancer raise an alarm to the alerts topic', () => {
+    expectServerErrorAlarm(express.dashboard, 'AWS/ApplicationELB', 'HTTPCode_Target_5XX_Count');
+  });
+
+  test('dashboardAllowedCidrs attaches the WAF web ACL to the load balancer Express Mode created', () => {
+    express.dashboard.resourceCountIs('AWS::WAFv2::WebACL', 0);
+    allowlisted.dashboard.hasResourceProperties('AWS::WAFv2::WebACLAssociation', {
+      ResourceArn: {
+        'Fn::GetAtt': [
+          Match.stringLikeRegexp('^DashboardService'),
+          'ECSManagedResourceArns.IngressPath.LoadBalancerArn',
+        ],
+      },
+    });
+    allowlisted.dashboard.hasResourceProperties('AWS::WAFv2::WebACL', { DefaultAction: { Block: {} } });
+    expectLoginRateRule(allowlisted.dashboard);
+  });
+
+  test('nothing unacknowledged: cdk-nag, Control Tower, CloudFormation schema', () => {
+    expect(express.findings).toEqual([]);
+    expect(allowlisted.findings).toEqual([]);
+  });
+});
+
 describe('Dashboard constructs fail with a clear message when', () => {
   test('the allowlist would admit the whole internet', () => {
     const stack = new Stack();
@@ -258,7 +539,7 @@ describe('Dashboard constructs fail with a clear message when', () => {
       () =>
         new DashboardAllowlist(stack, 'Allowlist', {
           name: 'x',
-          serviceArn: 'arn',
+          resourceArn: 'arn',
           allowedCidrs: ['0.0.0.0/0'],
         }),
     ).toThrow(/0\.0\.0\.0\/0 is the whole internet/);
@@ -267,31 +548,34 @@ describe('Dashboard constructs fail with a clear message when', () => {
   test('the allowlist is empty', () => {
     const stack = new Stack();
     expect(
-      () => new DashboardAllowlist(stack, 'Allowlist', { name: 'x', serviceArn: 'arn', allowedCidrs: [] }),
+      () => new DashboardAllowlist(stack, 'Allowlist', { name: 'x', resourceArn: 'arn', allowedCidrs: [] }),
     ).toThrow(/allowedCidrs is empty/);
   });
 
-  test('maxInstances is out of range', () => {
-    const app = new App({ context: { ...cdkJsonContext(), ...REQUIRED_CONTEXT } });
-    const config = parseConfig((key) => app.node.tryGetContext(key));
-    const storage = new StorageStack(app, 'Storage', { config });
-    const database = new DatabaseStack(app, 'Database', { config });
-    const repositoryStack = new DashboardRepositoryStack(app, 'DashboardRepository', { config });
+  test.each([
+    ['app-runner', 30, /maxInstances 30 must be a whole number from 1 to 25/],
+    ['ecs-express', 11, /maxInstances 11 must be a whole number from 1 to 10/],
+  ] as const)('maxInstances is out of range for %s', (hosting, maxInstances, message) => {
+    const app = new App({
+      context: { ...cdkJsonContext(), ...REQUIRED_CONTEXT, 'aws:cdk:bundling-stacks': [] },
+    });
+    const stacks = buildApp(app);
     expect(
       () =>
-        new DashboardStack(app, 'Dashboard', {
-          config: { ...config, dashboardMaxInstances: 30 },
-          repositoryStack,
-          cluster: database.cluster,
-          secret: database.secret,
+        new DashboardStack(app, 'Dashboard2', {
+          config: { ...stacks.config, dashboardHosting: hosting, dashboardMaxInstances: maxInstances },
+          repositoryStack: stacks.dashboardRepository,
+          cluster: stacks.database.cluster,
+          secret: stacks.database.secret,
           databaseName: 'analytics',
           workgroupName: 'analytics',
           glueDatabaseName: 'analytics_lake',
-          athenaResultsBucket: storage.athenaResultsBucket,
-          lakeBucket: storage.lakeBucket,
-          logBucket: storage.logBucket,
+          athenaResultsBucket: stacks.storage.athenaResultsBucket,
+          lakeBucket: stacks.storage.lakeBucket,
+          logBucket: stacks.storage.logBucket,
+          alertsTopic: stacks.guardrails.alertsTopic,
         }),
-    ).toThrow(/maxInstances 30 must be a whole number from 1 to 25/);
+    ).toThrow(message);
   });
 
   test('the repository keeps too few images', () => {

@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { Match } from 'aws-cdk-lib/assertions';
+import { diffTemplate, ResourceImpact } from '@aws-cdk/cloudformation-diff';
 import { synthApp } from '../support/synth';
 
 describe('Database stack, default settings', () => {
@@ -46,10 +47,38 @@ describe('Database stack, default settings', () => {
     });
   });
 
-  test('credentials are generated into Secrets Manager', () => {
+  test('credentials are generated into Secrets Manager for a non-default admin user (Control Tower CT.RDS.PR.21)', () => {
     db.hasResourceProperties('AWS::SecretsManager::Secret', {
-      GenerateSecretString: Match.objectLike({ SecretStringTemplate: '{"username":"postgres"}' }),
+      GenerateSecretString: Match.objectLike({ SecretStringTemplate: '{"username":"analytics_admin"}' }),
     });
+    const cluster = Object.values(db.findResources('AWS::RDS::DBCluster'))[0]!;
+    const username = cluster.Properties.MasterUsername as unknown;
+    expect(username).toBe('analytics_admin');
+    expect(['postgres', 'admin', 'root', 'master', 'administrator', 'rdsadmin']).not.toContain(username);
+  });
+
+  test('connections must use TLS: a cluster parameter group for Aurora PostgreSQL 16 with rds.force_ssl on', () => {
+    db.hasResourceProperties('AWS::RDS::DBClusterParameterGroup', {
+      Family: 'aurora-postgresql16',
+      Parameters: { 'rds.force_ssl': '1' },
+    });
+    const groups = Object.keys(db.findResources('AWS::RDS::DBClusterParameterGroup'));
+    db.hasResourceProperties('AWS::RDS::DBCluster', { DBClusterParameterGroupName: { Ref: groups[0] } });
+  });
+
+  test('attaching the cluster parameter group updates the cluster in place (no replacement)', () => {
+    const after = templates.Database.toJSON();
+    const before = JSON.parse(JSON.stringify(after)) as typeof after;
+    for (const resource of Object.values(
+      before.Resources as Record<string, { Type: string; Properties: Record<string, unknown> }>,
+    )) {
+      if (resource.Type === 'AWS::RDS::DBCluster') delete resource.Properties.DBClusterParameterGroupName;
+    }
+    const diff = diffTemplate(before, after);
+    const impacts = Object.values(diff.resources.changes)
+      .filter((change) => change.resourceType === 'AWS::RDS::DBCluster')
+      .map((change) => change.changeImpact);
+    expect(impacts).toEqual([ResourceImpact.WILL_UPDATE]);
   });
 
   test('the Postgres log group has the configured retention', () => {
@@ -89,8 +118,21 @@ describe('Database stack with allowedCidrs', () => {
     db.hasResourceProperties('AWS::RDS::DBInstance', { PubliclyAccessible: true });
   });
 
-  test('the public endpoint is acknowledged with a reason, nothing else is found', () => {
-    expect(findings).toEqual([]);
+  test('the public endpoint is acknowledged with a reason; only its cost warning is found', () => {
+    // The public address costs money even while the database is paused: the synth says how much.
+    expect(findings.map((f) => [f.rule, f.severity])).toEqual([
+      ['Annotation::@analytics/cost:public-database-address', 'warning'],
+    ]);
+  });
+
+  test('the security group keeps its logical ID and description, so toggling allowedCidrs never replaces it', () => {
+    const without = synthApp().templates.Database;
+    const groups = (t: typeof db) =>
+      Object.entries(t.findResources('AWS::EC2::SecurityGroup')).map(([id, r]) => [
+        id,
+        r.Properties.GroupDescription as string,
+      ]);
+    expect(groups(db)).toEqual(groups(without));
   });
 
   test('the subnets keep their logical IDs, so toggling allowedCidrs never replaces the cluster', () => {

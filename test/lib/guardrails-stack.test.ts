@@ -30,14 +30,37 @@ describe('Guardrails stack', () => {
     });
   });
 
-  test('Budgets may publish to the topic, and Budgets and CloudWatch may use its key, from this account only', () => {
+  test('the budget name is unique in the account: it names the region, so one projectName can run in two regions', () => {
+    const budget = Object.values(guardrails.findResources('AWS::Budgets::Budget'))[0]!;
+    expect(JSON.stringify(budget.Properties.Budget.BudgetName)).toContain('AWS::Region');
+  });
+
+  test('Budgets and CloudWatch alarms may publish to the topic and use its key, from this account only', () => {
     guardrails.hasResourceProperties('AWS::SNS::TopicPolicy', {
       PolicyDocument: {
         Statement: Match.arrayWith([
           Match.objectLike({
             Principal: { Service: 'budgets.amazonaws.com' },
             Action: 'sns:Publish',
-            Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+            Condition: Match.objectLike({ StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } }),
+          }),
+          Match.objectLike({
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Action: 'sns:Publish',
+            Condition: {
+              StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+              ArnLike: {
+                'aws:SourceArn': {
+                  'Fn::Join': [
+                    '',
+                    Match.arrayWith([
+                      Match.stringLikeRegexp(':cloudwatch:'),
+                      Match.stringLikeRegexp(':alarm:\\*$'),
+                    ]),
+                  ],
+                },
+              },
+            },
           }),
         ]),
       },

@@ -39,18 +39,18 @@ describe('IngestionStack', () => {
     synth.template.resourceCountIs('AWS::Lambda::Url', 1);
   });
 
-  it('runs the generator on the configured schedule, enabled by default', () => {
+  it('keeps the generator schedule off by default (its runs would keep Aurora awake)', () => {
     synth.template.hasResourceProperties('AWS::Scheduler::Schedule', {
       ScheduleExpression: 'rate(5 minutes)',
-      State: 'ENABLED',
+      State: 'DISABLED',
     });
   });
 
-  it('turns the generator schedule off and changes its rate from settings', () => {
-    const off = synthIngestion({ generatorEnabled: 'false', generatorRate: 'rate(1 hour)' });
-    off.template.hasResourceProperties('AWS::Scheduler::Schedule', {
+  it('turns the generator schedule on and changes its rate from settings', () => {
+    const on = synthIngestion({ generatorEnabled: 'true', generatorRate: 'rate(1 hour)' });
+    on.template.hasResourceProperties('AWS::Scheduler::Schedule', {
       ScheduleExpression: 'rate(1 hour)',
-      State: 'DISABLED',
+      State: 'ENABLED',
     });
   });
 

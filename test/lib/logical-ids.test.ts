@@ -19,15 +19,32 @@ const RECORDED: Record<string, Record<string, string>> = {
     ClusterEB0386A7: 'AWS::RDS::DBCluster',
     ClusterWriterA91BB273: 'AWS::RDS::DBInstance',
     DatabaseClusterSecretA1307F3A3fdaad7efa858a3daf9490cf0a702aeb: 'AWS::SecretsManager::Secret',
+    VpcFlowLogsE6FFDEF9: 'AWS::Logs::LogGroup',
+    RestrictDefaultSecurityGroupLogs2DDBEEC9: 'AWS::Logs::LogGroup',
+    PostgresLogs6ACF17F4: 'AWS::Logs::LogGroup',
+    SchemaMigrationsFunctionLogsE5122A58: 'AWS::Logs::LogGroup',
+    SchemaMigrationsProviderLogs53C3EDAA: 'AWS::Logs::LogGroup',
   },
   Analytics: {
     GlueDatabase: 'AWS::Glue::Database',
+    UsageTableEAF94029: 'AWS::Glue::Table',
+    TradesTable2337C4A7: 'AWS::Glue::Table',
+    SamplesTable3DA8C61E: 'AWS::Glue::Table',
+    S3AccessLogTableFBC3575B: 'AWS::Glue::Table',
   },
   Guardrails: {
     AlertsKey9D05DB5E: 'AWS::KMS::Key',
   },
   Dashboard: {
     DashboardPassword4B065576: 'AWS::SecretsManager::Secret',
+  },
+  DashboardRepository: {
+    ImagesRepository2D0F5B9C: 'AWS::ECR::Repository',
+  },
+  Ingestion: {
+    IngestFunctionLogs3AD22061: 'AWS::Logs::LogGroup',
+    LoaderFunctionLogs07DB575C: 'AWS::Logs::LogGroup',
+    GeneratorFunctionLogs09BD0A80: 'AWS::Logs::LogGroup',
   },
 };
 

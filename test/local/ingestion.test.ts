@@ -3,14 +3,15 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LOCAL_CLUSTER_ARN, LOCAL_DATABASE, LOCAL_SECRET_ARN } from '../../local/data-api-server';
 import { startLocalIngestion, type LocalIngestion } from '../../local/ingestion';
+import { writePlatformState } from '../../local/state';
 import { startTestDatabase, type TestDatabase } from '../support/local-database';
+import { testIngestionOptions } from '../support/local-platform';
 
 let t: TestDatabase;
 let local: LocalIngestion;
 const logs: string[] = [];
-// The commands find the local platform through `.local-data/ingestion` under their working directory.
+// The commands find the local platform through the state file in `.local-data` under their working directory.
 const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'local-ingestion-'));
 const dataDir = path.join(workDir, '.local-data', 'ingestion');
 const repo = path.resolve(import.meta.dirname, '..', '..');
@@ -32,18 +33,12 @@ function runCommand(
 
 beforeAll(async () => {
   t = await startTestDatabase();
-  local = await startLocalIngestion({
-    dataDir,
-    dataApi: {
-      endpoint: t.endpoint,
-      clusterArn: LOCAL_CLUSTER_ARN,
-      secretArn: LOCAL_SECRET_ARN,
-      database: LOCAL_DATABASE,
-    },
-    generator: false,
-    ingestPort: 0,
-    retryDelayMs: 10,
-    log: (line) => logs.push(line),
+  local = await startLocalIngestion(testIngestionOptions(t.endpoint, dataDir, (line) => logs.push(line)));
+  // What `npm start` writes once its services are up.
+  await writePlatformState(path.join(workDir, '.local-data'), {
+    pid: process.pid,
+    startedAt: new Date().toISOString(),
+    endpoints: { 'rds-data': t.endpoint, ingest: local.ingestUrl, s3: local.s3Url, queue: local.queueUrl },
   });
 });
 afterAll(async () => {
@@ -108,21 +103,19 @@ describe('local ingestion (ingest endpoint → S3 stand-in → queue → loader 
   });
 
   it('refuses bad requests with a 4xx and a message', async () => {
-    const unknown = await fetch(`${local.ingestUrl}/clicks`, { method: 'POST', body: '[]' });
+    const json = { 'content-type': 'application/json' };
+    const unknown = await fetch(`${local.ingestUrl}/clicks`, { method: 'POST', headers: json, body: '[]' });
     expect(unknown.status).toBe(404);
     expect(((await unknown.json()) as { message: string }).message).toContain(
       'Known datasets: usage, trades, samples',
     );
-    const malformed = await fetch(`${local.ingestUrl}/usage`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: '[{',
-    });
+    const malformed = await fetch(`${local.ingestUrl}/usage`, { method: 'POST', headers: json, body: '[{' });
     expect(malformed.status).toBe(400);
-    const empty = await fetch(`${local.ingestUrl}/usage`, { method: 'POST', body: '' });
+    const empty = await fetch(`${local.ingestUrl}/usage`, { method: 'POST', headers: json, body: '' });
     expect(empty.status).toBe(400);
     const huge = await fetch(`${local.ingestUrl}/usage`, {
       method: 'POST',
+      headers: json,
       body: Buffer.alloc(6 * 1024 * 1024 + 1, 0x20),
     });
     expect(huge.status).toBe(413);

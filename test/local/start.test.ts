@@ -1,4 +1,4 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
@@ -7,62 +7,31 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createDatabase } from '../../db/data-api';
 import { sqlTimestamp } from '../../db/sql-values';
 import { localDataApiClient } from '../support/local-database';
+import { spawnStart, type RunningStart } from '../support/local-platform';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const HAS_PSQL = spawnSync('psql', ['--version']).status === 0;
 
-interface Running {
-  child: ChildProcess;
-  lines: Map<string, string>;
-  output: () => string;
-  exited: Promise<number | null>;
+/** `npm start` on free ports, the database only. */
+function start(dataDir: string, extra: string[] = []): Promise<RunningStart> {
+  return spawnStart([
+    '--database-only',
+    '--data-dir',
+    dataDir,
+    '--postgres-port',
+    '0',
+    '--data-api-port',
+    '0',
+    ...extra,
+  ]);
 }
 
-/** Spawns `npm start` (tsx local/start.ts) and resolves once it prints `status: ready`. */
-function start(dataDir: string, extra: string[] = []): Promise<Running> {
-  const child = spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      'local/start.ts',
-      '--database-only',
-      '--data-dir',
-      dataDir,
-      '--postgres-port',
-      '0',
-      '--data-api-port',
-      '0',
-      ...extra,
-    ],
-    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let out = '';
-  const lines = new Map<string, string>();
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return new Promise((resolve, reject) => {
-    const onData = (chunk: Buffer) => {
-      out += chunk.toString();
-      for (const line of out.split('\n')) {
-        const m = /^([a-z][a-z -]*): (.+)$/.exec(line.trim());
-        if (m) lines.set(m[1], m[2]);
-      }
-      if (lines.get('status')?.startsWith('ready')) resolve({ child, lines, output: () => out, exited });
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    void exited.then((code) =>
-      reject(new Error(`npm start exited with ${code} before it was ready:\n${out}`)),
-    );
-  });
-}
-
-async function stop(running: Running): Promise<number | null> {
+async function stop(running: RunningStart): Promise<number | null> {
   running.child.kill('SIGINT');
   return running.exited;
 }
 
-function dbFor(running: Running) {
+function dbFor(running: RunningStart) {
   return createDatabase({
     resourceArn: running.lines.get('cluster arn')!,
     secretArn: running.lines.get('secret arn')!,

@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Database, ExecuteResult, Row, SqlParams, SqlValue } from '../../db/database';
 import { isTypedValue } from '../../db/sql-values';
-import { toPositional } from '../../local/named-params';
+import { toPositional } from '../../local/data-api/named-params';
 
 /**
  * A real PostgreSQL server with many sessions, for the tests that are about concurrency between

@@ -1,10 +1,10 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { App, Validations } from 'aws-cdk-lib';
+import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { AwsSolutionsChecks } from 'cdk-nag';
 import { buildApp, type PlatformStacks } from '../../lib/app';
+import { addValidationPlugins } from '../../lib/validation';
 
 /** The repository's cdk.json context (settings and feature flags), as `cdk synth` reads it. */
 export function cdkJsonContext(): Record<string, unknown> {
@@ -22,7 +22,7 @@ export const REQUIRED_CONTEXT = { alertEmails: 'ops@example.com' };
 export interface SynthOptions {
   /** Run esbuild for function assets. @default false (faster; templates are identical apart from asset hashes) */
   readonly bundle?: boolean;
-  /** Register cdk-nag and let validation plugins run. @default true */
+  /** Run the policy checks (cdk-nag, Control Tower) as `cdk synth` does. @default true */
   readonly nag?: boolean;
   /** Cloud assembly directory. @default a new temporary directory */
   readonly outdir?: string;
@@ -35,7 +35,7 @@ export interface SynthResult extends PlatformStacks {
   readonly templates: Record<string, Template>;
   /** Raw template JSON by stack construct ID. */
   readonly json: Record<string, Record<string, unknown>>;
-  /** Unacknowledged findings of every validation plugin (cdk-nag, CloudFormation Validate), any severity. */
+  /** Unacknowledged findings of every validation plugin (cdk-nag, Control Tower, CloudFormation Validate), any severity. */
   readonly findings: Finding[];
 }
 
@@ -77,8 +77,8 @@ export function readFindings(outdir: string): Finding[] {
 
 /**
  * Synthesizes the whole platform exactly as `bin/app.ts` does (cdk.json context + `context`
- * overrides, cdk-nag on) and returns every stack's template. A cdk-nag or schema validation
- * finding makes synthesis throw, as it makes `cdk synth` fail.
+ * overrides, policy checks on) and returns every stack's template. A cdk-nag, Control Tower or
+ * schema validation finding makes synthesis throw, as it makes `cdk synth` fail.
  */
 export function synthApp(context: Record<string, unknown> = {}, options: SynthOptions = {}): SynthResult {
   const outdir = options.outdir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-test-'));
@@ -92,7 +92,7 @@ export function synthApp(context: Record<string, unknown> = {}, options: SynthOp
     },
   });
   const stacks = buildApp(app);
-  if (options.nag ?? true) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  if (options.nag ?? true) addValidationPlugins(app);
   const assembly = app.synth();
   const templates: Record<string, Template> = {};
   const json: Record<string, Record<string, unknown>> = {};

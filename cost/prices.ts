@@ -1,0 +1,137 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/**
+ * The price list of the cost model: `cost/prices.json`, one entry per price with its unit, region,
+ * the day it was read and where. This file loads and checks it, and answers "what does X cost in
+ * region R" with a clear error for a region or a price the list does not have.
+ */
+
+/** One price as the data file states it. */
+export interface PriceEntry {
+  /** Stable name the model uses, e.g. `aurora.acuHour`. */
+  readonly key: string;
+  /** AWS Region code, e.g. `us-east-1`. */
+  readonly region: string;
+  /** US dollars per `unit`. */
+  readonly usd: number;
+  /** What one `usd` buys, in words. */
+  readonly unit: string;
+  /** Day the price was read, `YYYY-MM-DD`. */
+  readonly read: string;
+  /** The AWS pricing page the price belongs to. */
+  readonly source: string;
+  /** Where the figure was actually read, when the AWS page renders it in the browser only. */
+  readonly readFrom?: string;
+  /** Set when no AWS text reachable while reading confirmed the figure: says why and what to check. */
+  readonly unconfirmed?: string;
+  readonly note?: string;
+}
+
+export interface PriceFile {
+  readonly currency: 'USD';
+  readonly prices: readonly PriceEntry[];
+}
+
+/** A price file entry is malformed, or a price or a Region is missing. The message says which and what to do. */
+export class PriceError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PriceError';
+  }
+}
+
+/** The prices of one Region, by key. */
+export interface RegionPrices {
+  readonly region: string;
+  /** US dollars per unit of `key`; throws `PriceError` naming the key when the list lacks it. */
+  usd(key: string): number;
+  /** The entry of `key`, with its unit and source. */
+  entry(key: string): PriceEntry;
+  /** Every entry of the Region. */
+  readonly entries: readonly PriceEntry[];
+}
+
+export const PRICE_FILE = join(import.meta.dirname, 'prices.json');
+
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+/** Checks every entry of a parsed price file and returns it typed; throws listing every problem. */
+export function checkPriceFile(raw: unknown, file = PRICE_FILE): PriceFile {
+  const problems: string[] = [];
+  const data = raw as { currency?: unknown; prices?: unknown };
+  if (data?.currency !== 'USD')
+    problems.push(`currency must be "USD", got ${JSON.stringify(data?.currency)}`);
+  if (!Array.isArray(data?.prices)) {
+    throw new PriceError(`${file}: "prices" must be a list of entries.`);
+  }
+  const seen = new Set<string>();
+  data.prices.forEach((entry: Record<string, unknown>, i: number) => {
+    const where = `prices[${i}]${typeof entry?.key === 'string' ? ` (${entry.key})` : ''}`;
+    for (const field of ['key', 'region', 'unit', 'read', 'source'] as const) {
+      if (typeof entry?.[field] !== 'string' || (entry[field] as string).trim() === '') {
+        problems.push(`${where}: "${field}" must be a non-empty string`);
+      }
+    }
+    if (typeof entry?.usd !== 'number' || !Number.isFinite(entry.usd) || entry.usd < 0) {
+      problems.push(
+        `${where}: "usd" must be a number of dollars, 0 or more, got ${JSON.stringify(entry?.usd)}`,
+      );
+    }
+    if (typeof entry?.read === 'string' && !DATE.test(entry.read)) {
+      problems.push(`${where}: "read" must be the day the price was read, YYYY-MM-DD, got "${entry.read}"`);
+    }
+    for (const field of ['source', 'readFrom'] as const) {
+      const url = entry?.[field];
+      if (url !== undefined && (typeof url !== 'string' || !url.startsWith('https://'))) {
+        problems.push(`${where}: "${field}" must be an https:// URL, got ${JSON.stringify(url)}`);
+      }
+    }
+    const id = `${String(entry?.region)}/${String(entry?.key)}`;
+    if (seen.has(id)) problems.push(`${where}: ${id} is listed twice; keep one entry`);
+    seen.add(id);
+  });
+  if (problems.length > 0) {
+    throw new PriceError(`${file} has ${problems.length} problem(s):\n  - ${problems.join('\n  - ')}`);
+  }
+  return data as PriceFile;
+}
+
+let cached: PriceFile | undefined;
+
+/** The checked contents of `cost/prices.json` (read once). */
+export function loadPriceFile(): PriceFile {
+  cached ??= checkPriceFile(JSON.parse(readFileSync(PRICE_FILE, 'utf8')) as unknown);
+  return cached;
+}
+
+/** The Regions the price list covers. */
+export function pricedRegions(file: PriceFile = loadPriceFile()): string[] {
+  return [...new Set(file.prices.map((p) => p.region))].sort();
+}
+
+/**
+ * The prices of `region`. A Region the list does not cover is refused, never approximated from
+ * another Region's prices.
+ */
+export function pricesFor(region: string, file: PriceFile = loadPriceFile()): RegionPrices {
+  const entries = file.prices.filter((p) => p.region === region);
+  if (entries.length === 0) {
+    throw new PriceError(
+      `No prices for Region "${region}": cost/prices.json covers ${pricedRegions(file).join(', ')}. ` +
+        `Estimate with --region ${pricedRegions(file)[0]}, or add "${region}" entries to cost/prices.json ` +
+        '(every key, read from the AWS pricing pages, with the date and source).',
+    );
+  }
+  const byKey = new Map(entries.map((p) => [p.key, p]));
+  const entry = (key: string): PriceEntry => {
+    const found = byKey.get(key);
+    if (!found) {
+      throw new PriceError(
+        `cost/prices.json has no "${key}" price for ${region}. Add it (usd, unit, read date, source URL).`,
+      );
+    }
+    return found;
+  };
+  return { region, entries, entry, usd: (key) => entry(key).usd };
+}

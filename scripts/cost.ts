@@ -1,0 +1,88 @@
+/**
+ * `npm run cost`: what the platform costs a month, idle and under a usage profile, per stack and
+ * per resource, from the templates `cdk synth` writes (see cost/model.ts).
+ *
+ *   npm run cost                                     synthesize with cdk.json's settings, then estimate
+ *   npm run cost -- -c generatorEnabled=true         the same with a setting changed (as cdk synth -c)
+ *   npm run cost -- cdk.out --json                   estimate an existing cloud assembly, as JSON
+ */
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { estimateCost } from '../cost/model';
+import { PROFILE_FLAGS, profileFromFlags } from '../cost/profile';
+import { formatEstimate } from '../cost/report';
+import { contextFlags, synthesizeApp } from './synth-app';
+
+const USAGE = `Usage: npm run cost -- [cdk.out folder] [options]
+
+Estimates the monthly cost of the platform from its synthesized templates: one line per priced item
+of each resource, idle (nobody uses it) and typical (the usage profile), with the assumption behind
+it, the totals, what keeps Aurora awake, and the cost traps. Without a folder it runs cdk synth first.
+
+Options:
+  -c, --context <key=value>   A setting, as for cdk synth (repeatable). alertEmails defaults to a
+                              placeholder when unset (it does not change the cost).
+  --region <region>           Prices of this Region (default: the stacks' Region, else us-east-1).
+  --json                      Print one JSON object: idleMonthlyUsd, typicalMonthlyUsd, lines, ...
+${PROFILE_FLAGS.map((f) => `  ${`${f.flag} <n>`.padEnd(28)}Usage profile: ${f.key} (${f.min} to ${f.max}).`).join('\n')}
+  -h, --help                  Show this help.
+`;
+
+function optionValue(argv: readonly string[], name: string): string | undefined {
+  const i = argv.findIndex((a) => a === name || a.startsWith(`${name}=`));
+  if (i === -1) return undefined;
+  return argv[i]!.includes('=') ? argv[i]!.slice(name.length + 1) : argv[i + 1];
+}
+
+/** Positional arguments: those that are neither flags nor flag values. */
+function positionals(argv: readonly string[]): string[] {
+  const valued = new Set(['-c', '--context', '--region', ...PROFILE_FLAGS.map((f) => f.flag)]);
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (valued.has(arg)) i++;
+    else if (!arg.startsWith('-')) out.push(arg);
+  }
+  return out;
+}
+
+function withAlertEmails(context: string[]): string[] {
+  const cdkJson = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'cdk.json'), 'utf8')) as {
+    context?: Record<string, unknown>;
+  };
+  const set = context.some((c) => c.startsWith('alertEmails=')) || cdkJson.context?.alertEmails !== undefined;
+  return set ? context : [...context, 'alertEmails=cost-estimate@example.com'];
+}
+
+function main(argv: readonly string[]): void {
+  if (argv.includes('-h') || argv.includes('--help')) {
+    process.stdout.write(USAGE);
+    return;
+  }
+  const known = new Set(['--json', '-c', '--context', '--region', ...PROFILE_FLAGS.map((f) => f.flag)]);
+  const unknown = argv.filter((a) => a.startsWith('-') && !known.has(a.split('=')[0]!));
+  if (unknown.length > 0)
+    throw new Error(`Unknown option ${unknown.join(', ')}. Run npm run cost -- --help.`);
+  const folders = positionals(argv);
+  if (folders.length > 1) throw new Error(`Give at most one cdk.out folder, got ${folders.join(', ')}.`);
+  const profile = profileFromFlags(argv);
+  const context = contextFlags(argv);
+  if (folders.length === 1 && context.length > 0) {
+    throw new Error(
+      '-c settings apply when synthesizing; with a cdk.out folder the templates already hold them.',
+    );
+  }
+  const assembly = folders[0] ? resolve(folders[0]) : synthesizeApp(withAlertEmails(context));
+  const estimate = estimateCost(assembly, { region: optionValue(argv, '--region'), profile });
+  process.stdout.write(
+    argv.includes('--json') ? `${JSON.stringify(estimate, null, 2)}\n` : `${formatEstimate(estimate)}\n`,
+  );
+  if (estimate.unclassified.length > 0) process.exitCode = 1;
+}
+
+try {
+  main(process.argv.slice(2));
+} catch (err) {
+  process.stderr.write(`\n${(err as Error).message}\n\n`);
+  process.exit(1);
+}
