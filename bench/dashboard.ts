@@ -32,7 +32,7 @@ const ROWS = Number(process.env.BENCH_DASHBOARD_ROWS ?? 1_000_000);
 const REQUESTS = Number(process.env.BENCH_DASHBOARD_REQUESTS ?? 12);
 const NAIVE_RUNS = Number(process.env.BENCH_DASHBOARD_NAIVE_RUNS ?? 2);
 /** Runs of each loading scenario, with and without the rollups' upkeep, alternating. */
-const LOADER_RUNS = Number(process.env.BENCH_DASHBOARD_LOADER_RUNS ?? 3);
+const LOADER_RUNS = Number(process.env.BENCH_DASHBOARD_LOADER_RUNS ?? 5);
 /** Rows per INSERT while preparing: one statement per million keeps each transaction bounded. */
 const INSERT_CHUNK = 1_000_000;
 /** Rows per naive page: about 700 kB of JSON, under the Data API's 1 MiB response limit. */

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { generateAccessLogLines } from '../../bench/s3-access-logs';
 import { getDataset, type Dataset } from '../../datasets';
 import { measuresOf } from '../../datasets/chart-plan';
 import { loadCharts } from '../../dashboard-app/src/charts';
@@ -345,5 +346,40 @@ describe('metric rollups kept by the loader', () => {
     expect(await pendingDays(t.db, usage)).toEqual([]);
     const { held, truth } = await heldAndTruth(t.db, usage);
     expect(held).toEqual(truth);
+  });
+
+  it('access logs (measures and keys that may be missing) chart the same from rollups and from rows', async () => {
+    const logs = getDataset('s3_access_logs');
+    await t.pg.exec('TRUNCATE s3_access_logs');
+    // 4,000 requests over about four days, with errors (no bytes sent) and bucket operations (no key).
+    const body = Buffer.from(
+      [...generateAccessLogLines(4000, { seed: 5, startMs: Date.UTC(2024, 2, 1, 7), stepMs: 90_000 })].join(
+        '\n',
+      ),
+    );
+    const reader: ObjectReader = {
+      getObjectStream: async () => ({
+        etag: 'logs',
+        body: (async function* () {
+          yield body;
+        })(),
+      }),
+    };
+    await loadObject(
+      {
+        ...deps(reader),
+        routing: { lakeBucket: 'lake', logBucket: 'logs' },
+        accessLogRules: { keepAllOperations: true },
+      },
+      { bucket: 'logs', key: 's3-access-logs/2024-03-01-07-00-00-ABC' },
+    );
+    const [nulls] = await t.db.query<{ bytes: number; keys: number }>(
+      'SELECT count(*) FILTER (WHERE bytes_sent IS NULL) AS bytes, count(*) FILTER (WHERE key IS NULL) AS keys FROM s3_access_logs',
+    );
+    expect(nulls.bytes).toBeGreaterThan(0);
+    expect(nulls.keys).toBeGreaterThan(0);
+    for (const measure of ['bytes_sent', 'object_size', 'total_time']) {
+      await expectExact(logs, measure, '2024-03-01T12:00:00Z', '2024-03-04T18:00:00Z');
+    }
   });
 });
