@@ -5,13 +5,14 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { getDataset } from '../../datasets';
 import { insertSql, toSqlParams } from '../../db/dataset-sql';
 import { rebuildHourlyRollups } from '../../lambda/loader/s3-access-log/rollups';
 import { startDashboardServer, type RunningDashboard } from '../../dashboard-app/src/server';
 import { startTestDatabase, type TestDatabase } from '../support/local-database';
+import { launchChromium } from '../support/chromium';
 
 const PASSWORD = 'browser-test-password-123';
 const SHOTS = path.resolve(import.meta.dirname, '..', '..', 'test-results', 'dashboard');
@@ -76,19 +77,7 @@ beforeAll(async () => {
     refreshSeconds: 1,
     log: () => {},
   });
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
+  browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1400, height: 1100 } });
   page.on('console', (m) => {
     if (m.type() === 'error') problems.push(m.text());
