@@ -37,7 +37,8 @@ export function bucketFor(from: Date, to: Date): BucketUnit {
   if (span <= 6 * HOUR_MS) return 'minute';
   if (span <= 14 * DAY_MS) return 'hour';
   if (span <= 180 * DAY_MS) return 'day';
-  return 'week';
+  if (span <= 1096 * DAY_MS) return 'week';
+  return span <= 40 * 366 * DAY_MS ? 'month' : 'year';
 }
 
 /** What the user picked: a dataset, one of its measures and a time range (from inclusive, to exclusive). */
