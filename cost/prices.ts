@@ -86,6 +86,34 @@ export const PRICE_FILE = join(import.meta.dirname, 'prices.json');
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
+/**
+ * What a cited entry (a price or an allowance) lacks: its text fields, the day it was read
+ * (`YYYY-MM-DD`) and https `source` and `readFrom` URLs.
+ */
+function citationProblems(
+  where: string,
+  entry: Record<string, unknown> | undefined,
+  textFields: readonly string[],
+  what: 'price' | 'allowance',
+): string[] {
+  const problems: string[] = [];
+  for (const field of textFields) {
+    if (typeof entry?.[field] !== 'string' || (entry[field] as string).trim() === '') {
+      problems.push(`${where}: "${field}" must be a non-empty string`);
+    }
+  }
+  if (typeof entry?.read === 'string' && !DATE.test(entry.read)) {
+    problems.push(`${where}: "read" must be the day the ${what} was read, YYYY-MM-DD, got "${entry.read}"`);
+  }
+  for (const field of ['source', 'readFrom'] as const) {
+    const url = entry?.[field];
+    if (url !== undefined && (typeof url !== 'string' || !url.startsWith('https://'))) {
+      problems.push(`${where}: "${field}" must be an https:// URL, got ${JSON.stringify(url)}`);
+    }
+  }
+  return problems;
+}
+
 /** Checks every entry of a parsed price file and returns it typed; throws listing every problem. */
 export function checkPriceFile(raw: unknown, file = PRICE_FILE): PriceFile {
   const problems: string[] = [];
@@ -98,24 +126,11 @@ export function checkPriceFile(raw: unknown, file = PRICE_FILE): PriceFile {
   const seen = new Set<string>();
   data.prices.forEach((entry: Record<string, unknown>, i: number) => {
     const where = `prices[${i}]${typeof entry?.key === 'string' ? ` (${entry.key})` : ''}`;
-    for (const field of ['key', 'region', 'unit', 'read', 'source'] as const) {
-      if (typeof entry?.[field] !== 'string' || (entry[field] as string).trim() === '') {
-        problems.push(`${where}: "${field}" must be a non-empty string`);
-      }
-    }
+    problems.push(...citationProblems(where, entry, ['key', 'region', 'unit', 'read', 'source'], 'price'));
     if (typeof entry?.usd !== 'number' || !Number.isFinite(entry.usd) || entry.usd < 0) {
       problems.push(
         `${where}: "usd" must be a number of dollars, 0 or more, got ${JSON.stringify(entry?.usd)}`,
       );
-    }
-    if (typeof entry?.read === 'string' && !DATE.test(entry.read)) {
-      problems.push(`${where}: "read" must be the day the price was read, YYYY-MM-DD, got "${entry.read}"`);
-    }
-    for (const field of ['source', 'readFrom'] as const) {
-      const url = entry?.[field];
-      if (url !== undefined && (typeof url !== 'string' || !url.startsWith('https://'))) {
-        problems.push(`${where}: "${field}" must be an https:// URL, got ${JSON.stringify(url)}`);
-      }
     }
     const id = `${String(entry?.region)}/${String(entry?.key)}`;
     if (seen.has(id)) problems.push(`${where}: ${id} is listed twice; keep one entry`);
@@ -137,11 +152,9 @@ function freeTierProblems(data: { freeTier?: unknown }, prices: readonly PriceEn
   const seen = new Set<string>();
   data.freeTier.forEach((allowance: Record<string, unknown>, i: number) => {
     const where = `freeTier[${i}]${typeof allowance?.key === 'string' ? ` (${allowance.key})` : ''}`;
-    for (const field of ['key', 'allowance', 'read', 'source', 'quote'] as const) {
-      if (typeof allowance?.[field] !== 'string' || (allowance[field] as string).trim() === '') {
-        problems.push(`${where}: "${field}" must be a non-empty string`);
-      }
-    }
+    problems.push(
+      ...citationProblems(where, allowance, ['key', 'allowance', 'read', 'source', 'quote'], 'allowance'),
+    );
     const covered = allowance?.prices;
     if (!Array.isArray(covered) || covered.length === 0) {
       problems.push(`${where}: "prices" must list the keys of the prices it makes free`);
@@ -156,17 +169,6 @@ function freeTierProblems(data: { freeTier?: unknown }, prices: readonly PriceEn
       problems.push(
         `${where}: "freeUnits" must be a number above 0, in the unit of its prices, got ${JSON.stringify(units)}`,
       );
-    }
-    if (typeof allowance?.read === 'string' && !DATE.test(allowance.read)) {
-      problems.push(
-        `${where}: "read" must be the day the allowance was read, YYYY-MM-DD, got "${allowance.read}"`,
-      );
-    }
-    for (const field of ['source', 'readFrom'] as const) {
-      const url = allowance?.[field];
-      if (url !== undefined && (typeof url !== 'string' || !url.startsWith('https://'))) {
-        problems.push(`${where}: "${field}" must be an https:// URL, got ${JSON.stringify(url)}`);
-      }
     }
     if (seen.has(String(allowance?.key))) problems.push(`${where}: listed twice; keep one entry`);
     seen.add(String(allowance?.key));
