@@ -6,31 +6,21 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { getDataset } from '../../datasets';
 import type { Database } from '../../db/database';
 import { insertSql, toSqlParams } from '../../db/dataset-sql';
 import { keepRecord, DEFAULT_ACCESS_LOG_RULES } from '../../lambda/loader/s3-access-log/rules';
 import { listFiles, loadFiles } from '../../scripts/load';
+import { launchChromium as launchSystemChromium } from '../support/chromium';
 
 export const SHOTS = path.resolve(import.meta.dirname, '..', '..', 'test-results', 'dashboard');
 export const METRIC_CHARTS = ['scatter', 'top', 'series', 'box', 'histogram', 'share'];
 
+/** Headless Chromium (test/support/chromium.ts), with the screenshot folder ready. */
 export async function launchChromium(): Promise<Browser> {
   fs.mkdirSync(SHOTS, { recursive: true });
-  return chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
+  return launchSystemChromium();
 }
 
 /** Console errors and uncaught exceptions of a page, collected into `problems`. */
