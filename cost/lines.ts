@@ -16,6 +16,25 @@ export interface CostLine {
   readonly typicalMonthlyUsd: number;
   /** The assumption and the arithmetic behind the figures, in words. */
   readonly assumption: string;
+  /**
+   * The metered quantities behind the figures, per price, where a free-tier allowance may cover them.
+   * @default none: the line's figures are not metered against an allowance
+   */
+  readonly usage?: readonly MeteredUsage[];
+}
+
+/** How much of one price a line bills a month, idle and typical, in the price's own unit. */
+export interface MeteredUsage {
+  /** The price's key in cost/prices.json, e.g. `lambda.requestsPerMillion`. */
+  readonly price: string;
+  readonly idle: number;
+  readonly typical: number;
+}
+
+/** One metered price of a line: the quantity a month of usage bills, in the price's unit. */
+export interface Meter {
+  readonly price: string;
+  readonly quantity: (usage: MonthlyUsage) => number;
 }
 
 /** A resource that has no charge of its own, with the reason. */
@@ -57,6 +76,29 @@ export function line(
   };
 }
 
+/**
+ * A line billed as quantities of prices (requests, GB-seconds, alarm metrics): its figures are the sum
+ * of quantity × price, and it keeps the quantities so that free-tier allowances can be taken off.
+ */
+export function meteredLine(
+  resource: Located,
+  item: string,
+  meters: readonly Meter[],
+  ctx: PricingContext,
+  assumption: string,
+): CostLine {
+  const cost = (u: MonthlyUsage) =>
+    meters.reduce((sum, m) => sum + m.quantity(u) * ctx.prices.usd(m.price), 0);
+  return {
+    ...line(resource, item, cost, ctx, assumption),
+    usage: meters.map((m) => ({
+      price: m.price,
+      idle: m.quantity(ctx.idle),
+      typical: m.quantity(ctx.typical),
+    })),
+  };
+}
+
 /** A line with the same figure idle and typical (a fixed monthly charge). */
 export function fixedLine(resource: Located, item: string, usd: number, assumption: string): CostLine {
   return {
@@ -70,9 +112,10 @@ export function fixedLine(resource: Located, item: string, usd: number, assumpti
   };
 }
 
-/** Dollars with cents, e.g. `$43.80`; small amounts keep their first significant cent fraction. */
+/** Dollars with cents, e.g. `$43.80` or `-$0.50`; small amounts keep their first significant cent fraction. */
 export function usd(amount: number): string {
-  if (amount !== 0 && Math.abs(amount) < 0.005) return `$${amount.toFixed(4)}`;
+  if (amount < 0) return `-${usd(-amount)}`;
+  if (amount !== 0 && amount < 0.005) return `$${amount.toFixed(4)}`;
   return `$${amount.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
 }
 

@@ -1,5 +1,6 @@
 import type { AwakeEstimate } from './awake';
 import { deploymentFacts, type DeploymentFacts } from './facts';
+import { FREE_TIER_ASSUMPTION, FREE_TIER_GROUP, freeTierCredits, type FreeTierCredit } from './free-tier';
 import type { CostLine, FreeResource, PricingContext } from './lines';
 import { functionInvocations } from './pricers/compute';
 import { priceLogGroup } from './pricers/storage';
@@ -26,6 +27,9 @@ import { monthlyUsage } from './usage';
  * const after = estimateCost({ Database: templateJson });  // or templates by stack ID
  * const delta = costDelta(before, after);                 // { idleMonthlyUsd, typicalMonthlyUsd, lines }
  * ```
+ *
+ * The lines are at list prices; AWS's always-free monthly allowances are then taken off the totals
+ * (one credit per allowance), unless `freeTier: false`. Both totals are kept.
  */
 
 export type CostSource = string | TemplateMap | readonly StackTemplate[];
@@ -35,16 +39,37 @@ export interface EstimateOptions {
   readonly region?: string;
   /** Usage the typical figures assume. @default TYPICAL_PROFILE */
   readonly profile?: UsageProfile;
+  /**
+   * Take AWS's always-free monthly allowances off the totals, assuming the platform is their only user
+   * in the account and Region.
+   * @default true; false gives list prices (the totals equal the `...ListPrice` ones)
+   */
+  readonly freeTier?: boolean;
+}
+
+/** The free tier as an estimate applied it. */
+export interface FreeTierApplied {
+  readonly applied: boolean;
+  /** What applying it assumes, in words. */
+  readonly assumption: string;
+  /** What each allowance takes off (empty when not applied). */
+  readonly credits: readonly FreeTierCredit[];
 }
 
 export interface CostEstimate {
   readonly region: string;
-  /** Sum of the lines' idle figures, USD per month. */
+  /** USD per month idle: the lines' idle figures, less the free tier's credits when applied. */
   readonly idleMonthlyUsd: number;
-  /** Sum of the lines' typical figures, USD per month. */
+  /** USD per month under the profile: the lines' typical figures, less the free tier's credits when applied. */
   readonly typicalMonthlyUsd: number;
-  /** One line per priced item, in stack and logical ID order. */
+  /** Sum of the lines' idle figures: list prices, no free tier. */
+  readonly idleMonthlyUsdListPrice: number;
+  /** Sum of the lines' typical figures: list prices, no free tier. */
+  readonly typicalMonthlyUsdListPrice: number;
+  /** One line per priced item at list prices, in stack and logical ID order. */
   readonly lines: readonly CostLine[];
+  /** AWS's always-free allowances taken off the totals. */
+  readonly freeTier: FreeTierApplied;
   /** Resources without a charge of their own, with the reason. */
   readonly free: readonly FreeResource[];
   /** Resource types the model neither prices nor lists as free (should be empty). */
@@ -68,13 +93,33 @@ function stacksOf(source: CostSource): StackTemplate[] {
   return fromTemplates(source as TemplateMap);
 }
 
-/** The lines of every resource, for the given facts (the traps re-run this with a setting changed). */
+/** What pricing the stacks gives: lines, credits, totals. */
+export type PricedStacks = Pick<
+  CostEstimate,
+  | 'lines'
+  | 'freeTier'
+  | 'free'
+  | 'unclassified'
+  | 'idleMonthlyUsd'
+  | 'typicalMonthlyUsd'
+  | 'idleMonthlyUsdListPrice'
+  | 'typicalMonthlyUsdListPrice'
+  | 'awake'
+>;
+
+const sum = (figures: readonly number[]) => figures.reduce((a, b) => a + b, 0);
+
+/**
+ * The lines of every resource and the free tier's credits, for the given facts (the traps re-run this
+ * with a setting changed).
+ */
 export function priceStacks(
   stacks: readonly StackTemplate[],
   facts: DeploymentFacts,
   prices: RegionPrices,
   profile: UsageProfile,
-): Pick<CostEstimate, 'lines' | 'free' | 'unclassified' | 'idleMonthlyUsd' | 'typicalMonthlyUsd' | 'awake'> {
+  freeTier = true,
+): PricedStacks {
   const ctx: PricingContext = {
     prices,
     facts,
@@ -94,12 +139,18 @@ export function priceStacks(
       lines.push(...priceLogGroup(located, ctx, (fn, u) => functionInvocations(fn, ctx, u)));
     } else lines.push(...classification.pricer(located, ctx));
   }
+  const credits = freeTier ? freeTierCredits(lines, prices) : [];
+  const idleList = sum(lines.map((l) => l.idleMonthlyUsd));
+  const typicalList = sum(lines.map((l) => l.typicalMonthlyUsd));
   return {
     lines,
+    freeTier: { applied: freeTier, assumption: FREE_TIER_ASSUMPTION, credits },
     free,
     unclassified,
-    idleMonthlyUsd: lines.reduce((sum, l) => sum + l.idleMonthlyUsd, 0),
-    typicalMonthlyUsd: lines.reduce((sum, l) => sum + l.typicalMonthlyUsd, 0),
+    idleMonthlyUsd: idleList + sum(credits.map((c) => c.idleMonthlyUsd)),
+    typicalMonthlyUsd: typicalList + sum(credits.map((c) => c.typicalMonthlyUsd)),
+    idleMonthlyUsdListPrice: idleList,
+    typicalMonthlyUsdListPrice: typicalList,
     awake: { idle: ctx.idle.awake, typical: ctx.typical.awake },
   };
 }
@@ -119,13 +170,14 @@ export function estimateCost(source: CostSource, options: EstimateOptions = {}):
   const prices = pricesFor(region);
   const profile = options.profile ?? TYPICAL_PROFILE;
   const facts = deploymentFacts(stacks);
-  const priced = priceStacks(stacks, facts, prices, profile);
+  const freeTier = options.freeTier ?? true;
+  const priced = priceStacks(stacks, facts, prices, profile, freeTier);
   const usedKeys = new Set(prices.entries.map((e) => e.key));
   return {
     region,
     ...priced,
     traps: findCostTraps(stacks, facts, prices, profile, priced, (f) =>
-      priceStacks(stacks, f, prices, profile),
+      priceStacks(stacks, f, prices, profile, freeTier),
     ),
     profile,
     unconfirmedPrices: prices.entries.filter((e) => e.unconfirmed && usedKeys.has(e.key)),
@@ -145,13 +197,31 @@ export interface CostDelta {
   }>;
 }
 
-/** `after` minus `before`, for a pull request's cost delta. Lines within half a cent are left out. */
+/** A free-tier credit as a line of the `AWS Free Tier` group, so deltas compare it like any line. */
+function creditLine(
+  credit: FreeTierCredit,
+): Pick<CostLine, 'stack' | 'resource' | 'item' | 'idleMonthlyUsd' | 'typicalMonthlyUsd'> {
+  return {
+    stack: FREE_TIER_GROUP,
+    resource: credit.allowance,
+    item: credit.description,
+    idleMonthlyUsd: credit.idleMonthlyUsd,
+    typicalMonthlyUsd: credit.typicalMonthlyUsd,
+  };
+}
+
+/**
+ * `after` minus `before`, for a pull request's cost delta: the totals, and the lines (free-tier credits
+ * among them, under `AWS Free Tier`) whose figures change. Lines within half a cent are left out.
+ */
 export function costDelta(before: CostEstimate, after: CostEstimate): CostDelta {
-  const key = (l: CostLine) => `${l.stack}\u0000${l.resource}\u0000${l.item}`;
-  const old = new Map(before.lines.map((l) => [key(l), l]));
+  type Figures = ReturnType<typeof creditLine>;
+  const key = (l: Figures) => `${l.stack}\u0000${l.resource}\u0000${l.item}`;
+  const linesOf = (e: CostEstimate): Figures[] => [...e.lines, ...e.freeTier.credits.map(creditLine)];
+  const old = new Map(linesOf(before).map((l) => [key(l), l]));
   const seen = new Set<string>();
   const lines: Array<CostDelta['lines'][number]> = [];
-  const push = (l: CostLine, idle: number, typical: number) => {
+  const push = (l: Figures, idle: number, typical: number) => {
     if (Math.abs(idle) >= 0.005 || Math.abs(typical) >= 0.005) {
       lines.push({
         stack: l.stack,
@@ -162,13 +232,13 @@ export function costDelta(before: CostEstimate, after: CostEstimate): CostDelta 
       });
     }
   };
-  for (const l of after.lines) {
+  for (const l of linesOf(after)) {
     const k = key(l);
     seen.add(k);
     const b = old.get(k);
     push(l, l.idleMonthlyUsd - (b?.idleMonthlyUsd ?? 0), l.typicalMonthlyUsd - (b?.typicalMonthlyUsd ?? 0));
   }
-  for (const b of before.lines) if (!seen.has(key(b))) push(b, -b.idleMonthlyUsd, -b.typicalMonthlyUsd);
+  for (const b of linesOf(before)) if (!seen.has(key(b))) push(b, -b.idleMonthlyUsd, -b.typicalMonthlyUsd);
   return {
     idleMonthlyUsd: after.idleMonthlyUsd - before.idleMonthlyUsd,
     typicalMonthlyUsd: after.typicalMonthlyUsd - before.typicalMonthlyUsd,

@@ -37,15 +37,28 @@ export function describeProfile(p: UsageProfile): string {
   );
 }
 
+/** The two totals, with and without the free tier, in one sentence. */
+export function describeTotals(estimate: CostEstimate): string {
+  const list = `${usd(estimate.idleMonthlyUsdListPrice)} idle, ${usd(estimate.typicalMonthlyUsdListPrice)} typical`;
+  if (!estimate.freeTier.applied) return `At list prices (no free tier): ${list}.`;
+  return (
+    `With the free tier: ${usd(estimate.idleMonthlyUsd)} idle, ${usd(estimate.typicalMonthlyUsd)} typical; ` +
+    `at list prices: ${list}.`
+  );
+}
+
 /** Lines under half a cent in both columns are summed into one row, so the table shows what matters. */
 export function formatEstimate(estimate: CostEstimate): string {
   const read = [...new Set(loadPriceFile().prices.map((p) => p.read))].sort().join(', ');
+  const basis = estimate.freeTier.applied
+    ? "less AWS's always-free monthly allowances"
+    : 'no free tier (--no-free-tier)';
   const out: string[] = [
-    `Monthly cost estimate, ${estimate.region}, before tax, list prices read ${read} (cost/prices.json).`,
+    `Monthly cost estimate, ${estimate.region}, before tax, list prices read ${read} (cost/prices.json), ${basis}.`,
     'Idle: nobody sends data or opens the dashboard. Typical: ' + describeProfile(estimate.profile) + '.',
     '',
   ];
-  const shown = (l: CostLine) =>
+  const shown = (l: Pick<CostLine, 'idleMonthlyUsd' | 'typicalMonthlyUsd'>) =>
     Math.abs(l.idleMonthlyUsd) >= 0.005 || Math.abs(l.typicalMonthlyUsd) >= 0.005;
   const small = estimate.lines.filter((l) => !shown(l));
   const rows = [['Stack', 'Resource', 'Item', 'Idle $/month', 'Typical $/month', 'Assumption']];
@@ -69,8 +82,30 @@ export function formatEstimate(estimate: CostEstimate): string {
       'Listed one by one in --json.',
     ]);
   }
+  if (estimate.freeTier.applied) {
+    rows.push([
+      'Total at list prices',
+      '',
+      '',
+      usd(estimate.idleMonthlyUsdListPrice),
+      usd(estimate.typicalMonthlyUsdListPrice),
+      '',
+    ]);
+    for (const c of estimate.freeTier.credits.filter(
+      (c) => c.idleMonthlyUsd !== 0 || c.typicalMonthlyUsd !== 0,
+    )) {
+      rows.push([
+        'Free tier',
+        c.allowance,
+        c.description,
+        usd(c.idleMonthlyUsd),
+        usd(c.typicalMonthlyUsd),
+        c.assumption,
+      ]);
+    }
+  }
   rows.push(['Total', '', '', usd(estimate.idleMonthlyUsd), usd(estimate.typicalMonthlyUsd), '']);
-  out.push(table(rows, new Set([3, 4])), '');
+  out.push(table(rows, new Set([3, 4])), '', describeTotals(estimate), '');
 
   const stacks = [...new Set(estimate.lines.map((l) => l.stack))];
   out.push(
@@ -108,6 +143,14 @@ export function formatEstimate(estimate: CostEstimate): string {
   }
   for (const p of estimate.unconfirmedPrices)
     out.push(`Note: ${p.key} ($${p.usd} per ${p.unit}): ${p.unconfirmed}`);
-  out.push('No free tier is applied. Data transfer out to the internet (dashboard pages) is not estimated.');
+  const unseen = estimate.freeTier.credits.filter((c) => !shown(c)).map((c) => c.description);
+  out.push(
+    estimate.freeTier.applied
+      ? `Free tier: AWS's always-free monthly allowances are taken off the total; this ${estimate.freeTier.assumption}; ` +
+          '--no-free-tier shows list prices. 12-month and trial offers are never applied.' +
+          (unseen.length > 0 ? ` Also applied, under half a cent each: ${unseen.join('; ')}.` : '')
+      : "No free tier is applied (--no-free-tier); without the flag, AWS's always-free monthly allowances are taken off.",
+    'Data transfer out to the internet (dashboard pages) is not estimated.',
+  );
   return out.join('\n');
 }

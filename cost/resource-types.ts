@@ -39,6 +39,9 @@ export const RESOURCE_TYPES: Readonly<Record<string, Classification>> = {
   'AWS::RDS::DBCluster': priced(priceDatabaseCluster),
   'AWS::RDS::DBInstance': priced(priceDatabaseInstance),
   'AWS::RDS::DBSubnetGroup': CONFIG,
+  'AWS::RDS::DBClusterParameterGroup': free(
+    'A DB cluster parameter group has no charge: it holds engine settings; the cluster is priced on its own lines.',
+  ),
   'AWS::SecretsManager::Secret': priced(priceSecret),
   'AWS::SecretsManager::SecretTargetAttachment': CONFIG,
   'Custom::SchemaMigrations': free(
@@ -61,8 +64,8 @@ export const RESOURCE_TYPES: Readonly<Record<string, Classification>> = {
   ),
   'AWS::EC2::VPCGatewayAttachment': VPC,
   'AWS::EC2::FlowLog': priced(priceFlowLog),
-  'Custom::VpcRestrictDefaultSG': free(
-    'Runs a CDK function once per deploy to strip the default security group; the function is priced on its line.',
+  'Custom::DefaultSecurityGroupLockdown': free(
+    "Removes a rule of a VPC's default security group once, at deploy, through a function priced on its own line.",
   ),
   // Compute
   'AWS::Lambda::Function': priced(priceFunction),

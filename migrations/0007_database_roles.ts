@@ -30,10 +30,15 @@ END $$`,
     // the database was created with.
     'REVOKE CREATE ON SCHEMA public FROM PUBLIC',
     'GRANT USAGE ON SCHEMA public TO analytics_dashboard, analytics_loader',
-    'GRANT SELECT ON usage, trades, samples, s3_access_logs, s3_access_log_hourly, loaded_objects TO analytics_dashboard',
+    `GRANT SELECT ON usage, trades, samples, s3_access_logs, s3_access_log_hourly, loaded_objects,
+  metric_rollups, metric_rollup_days, metric_rollup_entities, metric_rollup_pending TO analytics_dashboard`,
     'GRANT SELECT (bucket, object_key, line_number, reason, rejected_at) ON rejected_rows TO analytics_dashboard',
     'GRANT SELECT, INSERT, DELETE ON revoked_sessions TO analytics_dashboard',
     'GRANT SELECT, INSERT, UPDATE ON usage, trades, samples, s3_access_logs, s3_access_log_hourly, loaded_objects TO analytics_loader',
+    // A recompute claims a day's pending mark (DELETE ... FOR UPDATE) and replaces its rollups; the
+    // statement triggers of the dataset tables mark days as the writer (INSERT ... ON CONFLICT DO UPDATE).
+    `GRANT SELECT, INSERT, UPDATE, DELETE ON metric_rollups, metric_rollup_days, metric_rollup_entities,
+  metric_rollup_pending TO analytics_loader`,
     // ON CONFLICT (bucket, object_key, line_number) DO NOTHING reads the key columns of the conflict target.
     'GRANT INSERT, SELECT (bucket, object_key, line_number) ON rejected_rows TO analytics_loader',
   ],

@@ -36,6 +36,8 @@ const NONE: TableAccess = { table: [] };
 const READ: TableAccess = { table: ['SELECT'] };
 /** Insert, and update through `INSERT ... ON CONFLICT DO UPDATE`, which reads the row it updates. */
 const UPSERT: TableAccess = { table: ['SELECT', 'INSERT', 'UPDATE'] };
+/** Replace: a recompute deletes a day's rollups and inserts them anew. */
+const REPLACE: TableAccess = { table: ['SELECT', 'INSERT', 'UPDATE', 'DELETE'] };
 
 /** Every table of the schema, with what each service role may do to it. */
 export const TABLE_ACCESS: Readonly<Record<string, Readonly<Record<ServiceRole, TableAccess>>>> = {
@@ -46,6 +48,12 @@ export const TABLE_ACCESS: Readonly<Record<string, Readonly<Record<ServiceRole, 
   s3_access_logs: { dashboard: READ, loader: UPSERT },
   // Rollups: recomputed by the loader (upserts under its advisory locks), read by the dashboard.
   s3_access_log_hourly: { dashboard: READ, loader: UPSERT },
+  // Metric rollups (migration 0006): the loader claims pending days and replaces their rollups; the
+  // dataset tables' statement triggers mark days pending as whoever writes the rows.
+  metric_rollups: { dashboard: READ, loader: REPLACE },
+  metric_rollup_days: { dashboard: READ, loader: REPLACE },
+  metric_rollup_entities: { dashboard: READ, loader: REPLACE },
+  metric_rollup_pending: { dashboard: READ, loader: REPLACE },
   // The loader's bookkeeping; the dashboard's database view shows ingestion and recent rejections,
   // but not the rejected input itself (raw_line may hold anything a producer sent).
   loaded_objects: { dashboard: READ, loader: UPSERT },

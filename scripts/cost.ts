@@ -5,6 +5,7 @@
  *   npm run cost                                     synthesize with cdk.json's settings, then estimate
  *   npm run cost -- -c generatorEnabled=true         the same with a setting changed (as cdk synth -c)
  *   npm run cost -- cdk.out --json                   estimate an existing cloud assembly, as JSON
+ *   npm run cost -- --no-free-tier                   list prices, without AWS's always-free allowances
  */
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -18,12 +19,17 @@ const USAGE = `Usage: npm run cost -- [cdk.out folder] [options]
 Estimates the monthly cost of the platform from its synthesized templates: one line per priced item
 of each resource, idle (nobody uses it) and typical (the usage profile), with the assumption behind
 it, the totals, what keeps Aurora awake, and the cost traps. Without a folder it runs cdk synth first.
+The lines are at list prices; AWS's always-free monthly allowances (cost/prices.json) are taken off
+the total, which assumes this platform is the only user of the account's always-free allowances in
+the region. Both totals are printed.
 
 Options:
   -c, --context <key=value>   A setting, as for cdk synth (repeatable). alertEmails defaults to a
                               placeholder when unset (it does not change the cost).
   --region <region>           Prices of this Region (default: the stacks' Region, else us-east-1).
-  --json                      Print one JSON object: idleMonthlyUsd, typicalMonthlyUsd, lines, ...
+  --no-free-tier              List prices: take no always-free allowance off the totals.
+  --json                      Print one JSON object: idleMonthlyUsd (with the free tier),
+                              idleMonthlyUsdListPrice, typicalMonthlyUsd, ..., freeTier, lines, ...
 ${PROFILE_FLAGS.map((f) => `  ${`${f.flag} <n>`.padEnd(28)}Usage profile: ${f.key} (${f.min} to ${f.max}).`).join('\n')}
   -h, --help                  Show this help.
 `;
@@ -59,7 +65,14 @@ function main(argv: readonly string[]): void {
     process.stdout.write(USAGE);
     return;
   }
-  const known = new Set(['--json', '-c', '--context', '--region', ...PROFILE_FLAGS.map((f) => f.flag)]);
+  const known = new Set([
+    '--json',
+    '--no-free-tier',
+    '-c',
+    '--context',
+    '--region',
+    ...PROFILE_FLAGS.map((f) => f.flag),
+  ]);
   const unknown = argv.filter((a) => a.startsWith('-') && !known.has(a.split('=')[0]!));
   if (unknown.length > 0)
     throw new Error(`Unknown option ${unknown.join(', ')}. Run npm run cost -- --help.`);
@@ -73,7 +86,11 @@ function main(argv: readonly string[]): void {
     );
   }
   const assembly = folders[0] ? resolve(folders[0]) : synthesizeApp(withAlertEmails(context));
-  const estimate = estimateCost(assembly, { region: optionValue(argv, '--region'), profile });
+  const estimate = estimateCost(assembly, {
+    region: optionValue(argv, '--region'),
+    profile,
+    freeTier: !argv.includes('--no-free-tier'),
+  });
   process.stdout.write(
     argv.includes('--json') ? `${JSON.stringify(estimate, null, 2)}\n` : `${formatEstimate(estimate)}\n`,
   );

@@ -228,7 +228,9 @@ async function main(argv: readonly string[]): Promise<void> {
   if (argv.includes('--json')) {
     const monthly = {
       monthlyCostUsd: cost.typicalMonthlyUsd,
+      monthlyCostUsdListPrice: cost.typicalMonthlyUsdListPrice,
       idleMonthlyUsd: cost.idleMonthlyUsd,
+      idleMonthlyUsdListPrice: cost.idleMonthlyUsdListPrice,
       largestCostLines: largest,
     };
     process.stdout.write(`${JSON.stringify({ ...result, ...monthly }, null, 2)}\n`);
@@ -237,7 +239,8 @@ async function main(argv: readonly string[]): Promise<void> {
   process.stdout.write(
     `${formatSimulation(result)}\nMonthly cost at this rate (cost model, ${cost.region}): ${usd(cost.typicalMonthlyUsd)} ` +
       `(Aurora at ${Math.ceil(awakeAcu * 2) / 2} ACU awake ${num(cost.awake.typical.hoursPerMonth)} h, with the default dashboard, ` +
-      `access-log and Athena usage; ${usd(cost.idleMonthlyUsd)} idle).\n` +
+      `access-log and Athena usage, less AWS's always-free allowances (${usd(cost.typicalMonthlyUsdListPrice)} at list prices); ` +
+      `${usd(cost.idleMonthlyUsd)} idle).\n` +
       `Largest lines: ${largest.map((l) => `${l.stack} ${l.resource} ${l.item} ${usd(l.typicalMonthlyUsd)}`).join('; ')}.\n`,
   );
 }

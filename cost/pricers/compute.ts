@@ -1,5 +1,5 @@
 import { dashboardFunctions } from '../facts';
-import { count, line, type CostLine, type PricingContext } from '../lines';
+import { count, line, meteredLine, type CostLine, type PricingContext } from '../lines';
 import { DASHBOARD_REFRESH_SECONDS, LOADER_ROWS_PER_STATEMENT } from '../measured';
 import { follow, isConstruct, numberProp, type Located } from '../templates';
 import {
@@ -81,19 +81,19 @@ export function priceFunction(fn: Located, ctx: PricingContext): CostLine[] {
   const props = fn.resource.Properties ?? {};
   const memoryMb = numberProp(props.MemorySize) ?? 128;
   const arm = Array.isArray(props.Architectures) && props.Architectures.includes('arm64');
-  const gbSecond = ctx.prices.usd(arm ? 'lambda.armGbSecond' : 'lambda.x86GbSecond');
-  const perRequest = ctx.prices.usd('lambda.requestsPerMillion') / 1e6;
   const work = functionWork(fn, memoryMb, ctx);
-  const cost = (u: MonthlyUsage) => {
-    const n = work.invocations(u);
-    return n * perRequest + n * work.seconds(u) * (memoryMb / 1024) * gbSecond;
-  };
   const n = work.invocations(ctx.typical);
   return [
-    line(
+    meteredLine(
       fn,
       'requests and GB-seconds',
-      cost,
+      [
+        { price: 'lambda.requestsPerMillion', quantity: (u) => work.invocations(u) / 1e6 },
+        {
+          price: arm ? 'lambda.armGbSecond' : 'lambda.x86GbSecond',
+          quantity: (u) => work.invocations(u) * work.seconds(u) * (memoryMb / 1024),
+        },
+      ],
       ctx,
       `${memoryMb} MB ${arm ? 'arm64' : 'x86_64'}; ${work.what}. Typical: ${count(n)} invocations × ` +
         `${work.seconds(ctx.typical).toFixed(2)} s; idle: ${count(work.invocations(ctx.idle))}.`,

@@ -1,4 +1,4 @@
-import { count, fixedLine, line, usd, type CostLine, type PricingContext } from '../lines';
+import { count, fixedLine, line, meteredLine, usd, type CostLine, type PricingContext } from '../lines';
 import { isConstruct, numberProp, type Located } from '../templates';
 import { DAYS_PER_MONTH, HOURS_PER_MONTH, TB } from '../units';
 
@@ -25,12 +25,11 @@ export const LONG_POLL_SECONDS = 20;
 export function priceEventSourceMapping(mapping: Located, ctx: PricingContext): CostLine[] {
   const pollers = idlePollers(mapping);
   const perMonth = pollers * (3600 / LONG_POLL_SECONDS) * HOURS_PER_MONTH;
-  const price = ctx.prices.usd('sqs.standardRequestsPerMillion') / 1e6;
   return [
-    line(
+    meteredLine(
       mapping,
       'SQS polls by Lambda',
-      () => perMonth * price,
+      [{ price: 'sqs.standardRequestsPerMillion', quantity: () => perMonth / 1e6 }],
       ctx,
       `${pollers} pollers (maximum concurrency is ${pollers === 5 ? 'set, so Lambda keeps five' : 'unset: two'}) × ` +
         `one ${LONG_POLL_SECONDS}-s long poll each = ${count(perMonth)} ReceiveMessage requests a month, empty queue or not.`,
@@ -39,7 +38,6 @@ export function priceEventSourceMapping(mapping: Located, ctx: PricingContext): 
 }
 
 export function priceQueue(queue: Located, ctx: PricingContext): CostLine[] {
-  const price = ctx.prices.usd('sqs.standardRequestsPerMillion') / 1e6;
   if (isConstruct(queue.logicalId, 'LoaderDeadLetterQueue')) {
     return [
       fixedLine(
@@ -51,10 +49,10 @@ export function priceQueue(queue: Located, ctx: PricingContext): CostLine[] {
     ];
   }
   return [
-    line(
+    meteredLine(
       queue,
       'requests',
-      (u) => u.loaderObjects * 2 * price,
+      [{ price: 'sqs.standardRequestsPerMillion', quantity: (u) => (u.loaderObjects * 2) / 1e6 }],
       ctx,
       'One SendMessage (by EventBridge) and one DeleteMessage per object loaded; receives are in the poller line.',
     ),
@@ -83,10 +81,11 @@ export function priceAlarm(alarm: Located, ctx: PricingContext): CostLine[] {
     : 1;
   const price = ctx.prices.usd('cloudwatch.alarmMonth');
   return [
-    fixedLine(
+    meteredLine(
       alarm,
       'alarm metrics',
-      metrics * price,
+      [{ price: 'cloudwatch.alarmMonth', quantity: () => metrics }],
+      ctx,
       `${metrics} standard-resolution alarm metric(s) × ${usd(price)}/month.`,
     ),
   ];

@@ -1,4 +1,4 @@
-import { count, line, fixedLine, usd, type CostLine, type PricingContext } from '../lines';
+import { count, line, fixedLine, meteredLine, usd, type CostLine, type PricingContext } from '../lines';
 import { allResources, isConstruct, numberProp, referencedId, type Located } from '../templates';
 import { DAYS_PER_MONTH, GB } from '../units';
 import { ACCESS_LOG_LINE_BYTES, type MonthlyUsage } from '../usage';
@@ -110,7 +110,6 @@ export function priceLogGroup(
   ctx: PricingContext,
   invocations: InvocationCounter,
 ): CostLine[] {
-  const p = ctx.prices;
   const retention = numberProp(group.resource.Properties?.RetentionInDays) ?? 3653;
   const fns = writers(group, ctx);
   const bytes = (u: MonthlyUsage) =>
@@ -118,10 +117,13 @@ export function priceLogGroup(
   // At the end of a month the group holds what the last `retention` days ingested.
   const kept = Math.min(1, retention / DAYS_PER_MONTH);
   return [
-    line(
+    meteredLine(
       group,
       'ingestion and storage',
-      (u) => (bytes(u) / GB) * (p.usd('logs.ingestGb') + kept * p.usd('logs.storageGbMonth')),
+      [
+        { price: 'logs.ingestGb', quantity: (u) => bytes(u) / GB },
+        { price: 'logs.storageGbMonth', quantity: (u) => (kept * bytes(u)) / GB },
+      ],
       ctx,
       fns.length > 0
         ? `${LOG_BYTES_PER_INVOCATION} bytes per invocation of ${fns.map((f) => f.logicalId).join(', ')}; ` +

@@ -43,7 +43,13 @@ export interface TableColumn<R> {
   readonly format?: (value: R[keyof R & string]) => string;
 }
 
-/** A titled table; the first column links somewhere when `link` is given. */
+let tables = 0;
+
+/**
+ * A titled table; the first column links somewhere when `link` is given. A table wider than the
+ * window scrolls sideways inside its own box, which the keyboard can focus (and so scroll) and
+ * which is named by the title.
+ */
 export function table<R>(
   title: string,
   columns: readonly TableColumn<R>[],
@@ -53,11 +59,18 @@ export function table<R>(
   const wrap = document.createElement('div');
   wrap.className = 'table';
   const h = document.createElement('h3');
+  h.id = `table-title-${++tables}`;
   h.textContent = title;
+  const scroll = document.createElement('div');
+  scroll.className = 'table-scroll';
+  scroll.tabIndex = 0;
+  scroll.setAttribute('role', 'region');
+  scroll.setAttribute('aria-labelledby', h.id);
   const t = document.createElement('table');
   const head = t.createTHead().insertRow();
   for (const c of columns) {
     const th = document.createElement('th');
+    th.scope = 'col';
     th.textContent = c.label;
     head.append(th);
   }
@@ -81,7 +94,8 @@ export function table<R>(
       } else td.textContent = text;
     });
   }
-  wrap.append(h, t);
+  scroll.append(t);
+  wrap.append(h, scroll);
   return wrap;
 }
 

@@ -1,19 +1,47 @@
-/** The access logs view: S3 server access logs over a time range, and the page of one key. */
-import type { AccessLogKeyResponse, CountedRow, TrafficPoint } from '../src/contract';
+/** The access logs view: S3 server access logs over a period, and the page of one key. */
+import type {
+  AccessLogKeyResponse,
+  AccessLogOverview,
+  CountedRow,
+  DatasetsResponse,
+  TrafficPoint,
+} from '../src/contract';
 import { getJson } from './api';
-import { chart, draw, option, tooltip } from './charts';
-import { banner, byId, cards, table, type TableColumn } from './dom';
-import { formatBytes, formatNumber } from './format';
-import { timeRange, writeState, type ViewState } from './state';
+import { PIE_LABEL, draw, hideChart, option, tooltip, topValues } from './charts';
+import { byId, cards, table, type TableColumn } from './dom';
+import { athenaCostText, syncEngine } from './engine';
+import { formatBytes, formatNumber, localDate, localDateTime } from './format';
+import { showPeriod } from './period';
+import { periodParams, periodQuery, writeState, type ViewState } from './state';
 
 const EMPTY =
-  'No S3 access log records in this time range yet. Point S3 server access logs at the log bucket to see them here.';
+  'No S3 access log records in this period. Point S3 server access logs at the log bucket to see them here.';
+const RECORDS = 'S3 access log records';
 
 const countColumns = (label: string): TableColumn<CountedRow>[] => [
   { key: 'label', label },
   { key: 'requests', label: 'Requests', format: formatNumber },
   { key: 'bytes', label: 'Bytes sent', format: formatBytes },
 ];
+
+/** The three lines differ by dash and symbol as well as colour, and the legend names them. */
+const LINES = [
+  { name: 'Requests', type: 'solid', symbol: 'circle', value: (p: TrafficPoint) => p.requests },
+  { name: 'Bytes sent', type: 'dashed', symbol: 'triangle', value: (p: TrafficPoint) => p.bytes },
+  { name: 'Errors', type: 'dotted', symbol: 'rect', value: (p: TrafficPoint) => p.errors },
+] as const;
+
+function trafficSummary(series: readonly TrafficPoint[], unit: string): string {
+  if (series.length === 0) return 'No requests in this period.';
+  const busiest = series.reduce((a, p) => (p.requests > a.requests ? p : a));
+  const at = unit === 'hour' ? localDateTime(busiest.t) : localDate(busiest.t);
+  const sum = (f: (p: TrafficPoint) => number) => series.reduce((a, p) => a + f(p), 0);
+  return (
+    `${formatNumber(sum((p) => p.requests))} requests, ${formatBytes(sum((p) => p.bytes))} sent and ` +
+    `${formatNumber(sum((p) => p.errors))} errors over ${series.length} ${unit}s with requests; ` +
+    `the busiest ${unit} (${at}) had ${formatNumber(busiest.requests)} requests.`
+  );
+}
 
 function trafficChart(series: readonly TrafficPoint[], unit: string): void {
   draw(
@@ -26,18 +54,17 @@ function trafficChart(series: readonly TrafficPoint[], unit: string): void {
         { type: 'value', name: 'Requests' },
         { type: 'value', name: 'Bytes sent', axisLabel: { formatter: formatBytes } },
       ],
-      series: [
-        { name: 'Requests', type: 'line', showSymbol: false, data: series.map((p) => [p.t, p.requests]) },
-        {
-          name: 'Bytes sent',
-          type: 'line',
-          yAxisIndex: 1,
-          showSymbol: false,
-          data: series.map((p) => [p.t, p.bytes]),
-        },
-        { name: 'Errors', type: 'line', showSymbol: false, data: series.map((p) => [p.t, p.errors]) },
-      ],
+      series: LINES.map((line) => ({
+        name: line.name,
+        type: 'line' as const,
+        yAxisIndex: line.name === 'Bytes sent' ? 1 : 0,
+        symbol: line.symbol,
+        showSymbol: series.length < 60,
+        lineStyle: { type: line.type },
+        data: series.map((p) => [p.t, line.value(p)]),
+      })),
     }),
+    trafficSummary(series, unit),
   );
 }
 
@@ -51,27 +78,57 @@ function barChart(id: string, title: string, rows: readonly CountedRow[], xLabel
         nameLocation: 'middle',
         nameGap: 40,
         data: rows.map((r) => r.label),
-        axisLabel: { rotate: 30, interval: 0 },
+        axisLabel: { rotate: 30, interval: 0, width: 90, overflow: 'truncate' },
       },
-      yAxis: { type: 'value', name: 'Requests', nameLocation: 'middle', nameGap: 60 },
+      yAxis: { type: 'value', name: 'Requests', nameLocation: 'middle', nameGap: 50 },
       series: [{ type: 'bar', data: rows.map((r) => r.requests) }],
     }),
+    rows.length === 0
+      ? 'No requests in this period.'
+      : `Most requests: ${topValues(rows.map((r) => [r.label, formatNumber(r.requests)]))}.`,
   );
 }
 
-const viewLink = (params: Record<string, string>) =>
-  '?' + new URLSearchParams({ view: 'logs', ...params }).toString();
+/** A link to the access logs view with the period of the state. */
+const viewLink = (state: ViewState, params: Record<string, string>) =>
+  '?' +
+  new URLSearchParams({
+    view: 'logs',
+    ...params,
+    ...periodParams(state),
+    ...(state.engine === 'athena' ? { engine: 'athena' } : {}),
+  }).toString();
+
+/** What the answer costs and reads on Athena; hidden on Postgres. */
+function athenaNote(body: AccessLogOverview | AccessLogKeyResponse): void {
+  const note = byId('logs-athena-cost');
+  note.hidden = !body.athena;
+  note.textContent = body.athena
+    ? `${athenaCostText(body.athena, 'these figures')} Buckets read: ${body.athena.buckets.join(', ') || 'none yet'}. ` +
+      'Athena reads every record in the log bucket, also the operations the loader leaves out of Postgres, ' +
+      'so its counts can be higher.'
+    : '';
+}
+
+/** Common to the overview and a key's page: the engine switch, the URL, the request. */
+function query(meta: DatasetsResponse, state: ViewState) {
+  syncEngine(meta, state);
+  writeState(state);
+  return {
+    ...periodQuery(state),
+    ...(state.bucket ? { bucket: state.bucket } : {}),
+    ...(state.engine === 'athena' ? { engine: 'athena' } : {}),
+  };
+}
 
 /** The overview; returns the notice to show when there is nothing yet. */
-export async function renderLogs(state: ViewState): Promise<string | undefined> {
-  writeState(state);
-  const body = await getJson('/api/access-logs', {
-    ...timeRange(state),
-    ...(state.bucket ? { bucket: state.bucket } : {}),
-  });
+export async function renderLogs(meta: DatasetsResponse, state: ViewState): Promise<string | undefined> {
+  const body = await getJson('/api/access-logs', query(meta, state));
+  const empty = body.totals.requests === 0;
   byId('logs-title').textContent = 'S3 access logs' + (body.bucket ? ` · ${body.bucket}` : '');
-  if (body.totals.requests === 0) banner('info', EMPTY);
   byId('logs-back').hidden = true;
+  athenaNote(body);
+  showPeriod(body, empty, RECORDS);
   cards(byId('logs-totals'), [
     ['Requests', formatNumber(body.totals.requests)],
     ['Bytes sent', formatBytes(body.totals.bytes)],
@@ -82,6 +139,11 @@ export async function renderLogs(state: ViewState): Promise<string | undefined> 
   ]);
   trafficChart(body.series, body.unit);
   barChart('chart-logs-status', 'Requests by HTTP status', body.statuses, 'HTTP status');
+  const slices = [
+    { name: 'Full (200)', value: body.downloads.full },
+    { name: 'Partial (206)', value: body.downloads.partial },
+    { name: 'Invalid (4xx/5xx)', value: body.downloads.invalid },
+  ];
   draw(
     'chart-logs-downloads',
     option('Full and partial downloads, invalid requests', {
@@ -91,20 +153,18 @@ export async function renderLogs(state: ViewState): Promise<string | undefined> 
       series: [
         {
           type: 'pie',
-          radius: ['25%', '60%'],
-          data: [
-            { name: 'Full (200)', value: body.downloads.full },
-            { name: 'Partial (206)', value: body.downloads.partial },
-            { name: 'Invalid (4xx/5xx)', value: body.downloads.invalid },
-          ].filter((d) => d.value > 0),
+          radius: ['25%', '55%'],
+          label: PIE_LABEL,
+          data: slices.filter((d) => d.value > 0),
         },
       ],
     }),
+    slices.map((d) => `${d.name}: ${formatNumber(d.value)}`).join(', ') + '.',
   );
   barChart('chart-logs-operations', 'Requests by operation', body.operations, 'Operation');
   byId('logs-tables').replaceChildren(
     table('Top keys', countColumns('Key'), body.topKeys, (r) =>
-      viewLink({ key: r.label, range: state.range }),
+      viewLink(state, { key: r.label, ...(state.bucket ? { bucket: state.bucket } : {}) }),
     ),
     table('Top requesters', countColumns('Requester'), body.topRequesters),
     table('Top IP addresses', countColumns('IP address'), body.topIps),
@@ -116,18 +176,14 @@ export async function renderLogs(state: ViewState): Promise<string | undefined> 
         { key: 'requests', label: 'Requests', format: formatNumber },
       ],
       body.buckets,
-      (r) => viewLink({ bucket: r.bucket, range: state.range }),
+      (r) => viewLink(state, { bucket: r.bucket }),
     ),
   );
-  return body.totals.requests === 0 ? EMPTY : undefined;
+  return empty && !body.dataExtent ? EMPTY : undefined;
 }
 
 const recentColumns: TableColumn<AccessLogKeyResponse['recent'][number]>[] = [
-  {
-    key: 'at',
-    label: 'Time',
-    format: (v) => new Date(v as number).toISOString().replace('T', ' ').slice(0, 19),
-  },
+  { key: 'at', label: 'Time', format: (v) => localDateTime(v as number) },
   { key: 'bucket', label: 'Bucket' },
   { key: 'operation', label: 'Operation' },
   { key: 'status', label: 'Status' },
@@ -137,20 +193,21 @@ const recentColumns: TableColumn<AccessLogKeyResponse['recent'][number]>[] = [
 ];
 
 /** The page of one key. */
-export async function renderKey(state: ViewState): Promise<undefined> {
-  writeState(state);
-  const body = await getJson('/api/access-logs/key', {
-    key: state.key,
-    ...timeRange(state),
-    ...(state.bucket ? { bucket: state.bucket } : {}),
-  });
+export async function renderKey(meta: DatasetsResponse, state: ViewState): Promise<undefined> {
+  const body = await getJson('/api/access-logs/key', { key: state.key, ...query(meta, state) });
   byId('logs-title').textContent = `Key: ${body.key}`;
   byId('logs-back').hidden = false;
+  byId('logs-back-link', HTMLAnchorElement).href = viewLink(
+    state,
+    state.bucket ? { bucket: state.bucket } : {},
+  );
+  athenaNote(body);
   const total = body.series.reduce((a, p) => ({ r: a.r + p.requests, b: a.b + p.bytes, e: a.e + p.errors }), {
     r: 0,
     b: 0,
     e: 0,
   });
+  showPeriod(body, total.r === 0, `records of this key`);
   cards(byId('logs-totals'), [
     ['Requests', formatNumber(total.r)],
     ['Bytes sent', formatBytes(total.b)],
@@ -159,7 +216,7 @@ export async function renderKey(state: ViewState): Promise<undefined> {
   trafficChart(body.series, body.unit);
   barChart('chart-logs-status', 'Requests by HTTP status', body.statuses, 'HTTP status');
   barChart('chart-logs-operations', 'Top requesters', body.requesters, 'Requester');
-  chart('chart-logs-downloads').clear();
+  hideChart('chart-logs-downloads');
   byId('logs-tables').replaceChildren(table('Latest requests', recentColumns, body.recent));
   return undefined;
 }

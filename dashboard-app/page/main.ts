@@ -10,6 +10,7 @@ import { renderDatabase } from './database-view';
 import { banner, byId } from './dom';
 import { renderKey, renderLogs } from './logs-view';
 import { renderMetrics } from './metrics-view';
+import { hidePeriod, initPeriod, syncPeriod } from './period';
 import { VIEWS, readState, writeState, type View, type ViewState } from './state';
 
 let meta: DatasetsResponse | undefined;
@@ -26,9 +27,11 @@ function schedule(seconds: number): void {
 
 /** Renders the view of the URL; the answer is a notice to show, if any. */
 function render(state: ViewState, datasets: DatasetsResponse): Promise<string | undefined> {
-  if (state.view === 'logs') return state.key ? renderKey(state) : renderLogs(state);
+  syncPeriod(state);
+  if (state.view === 'logs') return state.key ? renderKey(datasets, state) : renderLogs(datasets, state);
   if (state.view === 'database') {
     writeState(state);
+    hidePeriod();
     return renderDatabase();
   }
   return renderMetrics(datasets, state).then(() => undefined);
@@ -61,11 +64,14 @@ async function refresh(): Promise<void> {
 function show(view: View): void {
   for (const v of VIEWS) byId(`view-${v}`).hidden = v !== view;
   for (const a of document.querySelectorAll<HTMLAnchorElement>('nav a')) {
-    a.classList.toggle('active', a.dataset.view === view);
+    const current = a.dataset.view === view;
+    a.classList.toggle('active', current);
+    if (current) a.setAttribute('aria-current', 'page');
+    else a.removeAttribute('aria-current');
   }
   for (const el of document.querySelectorAll<HTMLElement>('.metrics-only')) el.hidden = view !== 'metrics';
-  if (view !== 'metrics') byId('engine-note').hidden = true;
-  byId('range-label').hidden = view === 'database';
+  for (const el of document.querySelectorAll<HTMLElement>('.period-only')) el.hidden = view === 'database';
+  if (view === 'database') byId('engine-note').hidden = true;
   resizeCharts();
 }
 
@@ -95,9 +101,7 @@ async function start(): Promise<void> {
   select('measure').addEventListener('change', (e) =>
     change({ measure: (e.target as HTMLSelectElement).value }),
   );
-  select('range').addEventListener('change', (e) =>
-    change({ range: (e.target as HTMLSelectElement).value as ViewState['range'] }),
-  );
+  initPeriod(change);
   byId('engine', HTMLInputElement).addEventListener('change', (e) =>
     change({ engine: (e.target as HTMLInputElement).checked ? 'athena' : 'postgres' }),
   );
@@ -105,5 +109,4 @@ async function start(): Promise<void> {
   void refresh();
 }
 
-window.addEventListener('resize', resizeCharts);
 document.addEventListener('DOMContentLoaded', () => void start());

@@ -9,10 +9,12 @@ import {
   type DatasetsResponse,
 } from '../src/contract';
 import { getJson } from './api';
-import { draw, firstItem, option, tooltip, unitText } from './charts';
+import { PIE_LABEL, draw, firstItem, option, tooltip, topValues, unitText } from './charts';
 import { byId, fillSelect } from './dom';
-import { formatBytes, formatNumber } from './format';
-import { timeRange, writeState, type ViewState } from './state';
+import { athenaCostText, syncEngine } from './engine';
+import { formatNumber, localDate, localDateTime } from './format';
+import { showPeriod } from './period';
+import { periodQuery, writeState, type ViewState } from './state';
 
 /** Chooses the dataset and measure of the state (the first ones when unknown) and fills the controls. */
 function syncControls(meta: DatasetsResponse, state: ViewState): DatasetSummary {
@@ -22,27 +24,63 @@ function syncControls(meta: DatasetsResponse, state: ViewState): DatasetSummary 
   fillSelect(byId('dataset', HTMLSelectElement), meta.datasets, state.dataset);
   fillSelect(byId('measure', HTMLSelectElement), dataset.measures, state.measure);
   fillSelect(byId('time', HTMLSelectElement), [dataset.time], dataset.time.name);
-  byId('range', HTMLSelectElement).value = state.range;
-  const athena =
-    meta.athena.available && !dataset.athena
-      ? {
-          available: false as const,
-          reason: `${dataset.label} is not one of the lake tables the charts read on Athena.`,
-        }
-      : meta.athena;
-  const engine = byId('engine', HTMLInputElement);
-  engine.disabled = !athena.available;
-  engine.checked = athena.available && state.engine === 'athena';
-  if (!athena.available) state.engine = 'postgres';
-  const note = byId('engine-note');
-  note.hidden = athena.available;
-  note.textContent = athena.available ? '' : `Full history is off: ${athena.reason}`;
-  byId('engine-label').title = athena.available
-    ? 'Run the same charts on Athena over the whole lake'
-    : athena.reason;
+  syncEngine(
+    meta,
+    state,
+    dataset.athena ? undefined : `${dataset.label} is not one of the lake tables the charts read on Athena.`,
+  );
   writeState(state);
   return dataset;
 }
+
+/** A time of the series, as precise as its bucket. */
+function bucketTime(ms: number, bucket: ChartsResponse['charts']['series']['bucket']): string {
+  return bucket === 'minute' || bucket === 'hour' ? localDateTime(ms) : localDate(ms);
+}
+
+/** What each chart shows, in words: its top values, range or shape. */
+const SUMMARIES: { readonly [N in ChartName]: (body: ChartsResponse) => string } = {
+  scatter: ({ charts: { scatter } }) =>
+    `Highest ${scatter.x.label.toLowerCase()}: ` +
+    topValues(scatter.points.map((p) => [p.entity, `${formatNumber(p.x)}, ${formatNumber(p.y)}`])) +
+    '.',
+  top: ({ charts: { top } }) =>
+    `Highest: ${topValues(top.bars.map((b) => [b.entity, formatNumber(b.value)]))}.`,
+  series: ({ charts: { series } }) => {
+    const points = series.points;
+    if (points.length === 0) return '';
+    const low = points.reduce((a, p) => (p[1] < a[1] ? p : a));
+    const high = points.reduce((a, p) => (p[1] > a[1] ? p : a));
+    return (
+      `${points.length} points, one per ${series.bucket}, from ${bucketTime(points[0][0], series.bucket)} ` +
+      `to ${bucketTime(points[points.length - 1][0], series.bucket)}. Lowest average ${formatNumber(low[1])} ` +
+      `(${bucketTime(low[0], series.bucket)}), highest ${formatNumber(high[1])} (${bucketTime(high[0], series.bucket)}).`
+    );
+  },
+  box: ({ charts: { box } }) => {
+    const s = box.stats;
+    return s
+      ? `Of ${formatNumber(s.count)} records: minimum ${formatNumber(s.min)}, first quartile ${formatNumber(s.q1)}, ` +
+          `median ${formatNumber(s.median)}, third quartile ${formatNumber(s.q3)}, maximum ${formatNumber(s.max)}.`
+      : '';
+  },
+  histogram: ({ charts: { histogram } }) => {
+    const bins = histogram.bins;
+    if (bins.length === 0) return '';
+    const fullest = bins.reduce((a, b) => (b.count > a.count ? b : a));
+    return (
+      `${bins.length} bins from ${formatNumber(bins[0].from)} to ${formatNumber(bins[bins.length - 1].to)}; ` +
+      `the fullest, ${formatNumber(fullest.from)} to ${formatNumber(fullest.to)}, holds ${formatNumber(fullest.count)} records.`
+    );
+  },
+  share: ({ charts: { share } }) => {
+    const sum = share.slices.reduce((a, s) => a + s.value, 0);
+    const largest = [...share.slices].sort((a, b) => b.value - a.value);
+    return sum === 0
+      ? ''
+      : `Largest: ${topValues(largest.map((s) => [s.label, `${formatNumber(s.value)}, ${Math.round((100 * s.value) / sum)}%`]))}.`;
+  },
+};
 
 /** Each chart's options from its part of the answer: a renamed chart fails the type check here. */
 const CHARTS: { readonly [N in ChartName]: (body: ChartsResponse) => EChartsOption } = {
@@ -52,7 +90,14 @@ const CHARTS: { readonly [N in ChartName]: (body: ChartsResponse) => EChartsOpti
         const [x, y, entity] = firstItem(params) as [number, number, string];
         return `${entity}: ${x}, ${y}`;
       }),
-      xAxis: { type: 'value', name: unitText(scatter.x), nameLocation: 'middle', nameGap: 30, scale: true },
+      xAxis: {
+        type: 'value',
+        name: unitText(scatter.x),
+        nameLocation: 'middle',
+        nameGap: 30,
+        scale: true,
+        axisLabel: { hideOverlap: true },
+      },
       yAxis: { type: 'value', name: unitText(scatter.y), nameLocation: 'middle', nameGap: 60, scale: true },
       series: [{ type: 'scatter', symbolSize: 12, data: scatter.points.map((p) => [p.x, p.y, p.entity]) }],
     }),
@@ -76,6 +121,7 @@ const CHARTS: { readonly [N in ChartName]: (body: ChartsResponse) => EChartsOpti
         nameGap: 30,
         min: Date.parse(body.from),
         max: Date.parse(body.to),
+        axisLabel: { hideOverlap: true },
       },
       yAxis: {
         type: 'value',
@@ -102,7 +148,7 @@ const CHARTS: { readonly [N in ChartName]: (body: ChartsResponse) => EChartsOpti
     });
   },
   histogram: ({ charts: { histogram } }) =>
-    option(histogram.title, {
+    option(histogram.title + (histogram.approximate ? ' (approximate counts)' : ''), {
       tooltip: tooltip('axis'),
       xAxis: {
         type: 'category',
@@ -122,7 +168,8 @@ const CHARTS: { readonly [N in ChartName]: (body: ChartsResponse) => EChartsOpti
       series: [
         {
           type: 'pie',
-          radius: ['25%', '60%'],
+          radius: ['25%', '55%'],
+          label: PIE_LABEL,
           data: share.slices.map((sl) => ({ name: sl.label, value: sl.value })),
         },
       ],
@@ -130,14 +177,9 @@ const CHARTS: { readonly [N in ChartName]: (body: ChartsResponse) => EChartsOpti
 };
 
 function athenaNote(body: ChartsApiResponse): string | undefined {
-  const a = body.athena;
-  if (!a) return undefined;
-  return (
-    `Athena scanned ${formatBytes(a.bytesScanned)} for these charts, costing $${a.costUsd.toFixed(4)} ` +
-    '($5 per TB scanned, at least 10 MB per query)' +
-    (a.cachedQueries ? `; ${a.cachedQueries} answers came from the 5-minute cache` : '') +
-    '. Quartiles on Athena are approximate.'
-  );
+  return body.athena
+    ? `${athenaCostText(body.athena, 'these charts')} Quartiles on Athena are approximate.`
+    : undefined;
 }
 
 /** What the pie shows, when the definition makes it something other than age groups. */
@@ -154,10 +196,11 @@ export async function renderMetrics(meta: DatasetsResponse, state: ViewState): P
     dataset: state.dataset,
     measure: state.measure,
     engine: state.engine,
-    ...timeRange(state),
+    ...periodQuery(state),
   });
   for (const name of CHART_NAMES) {
-    draw(`chart-${name}`, CHARTS[name](body));
+    const summary = body.empty ? 'No records in this period.' : SUMMARIES[name](body);
+    draw(`chart-${name}`, CHARTS[name](body), summary);
     const el = byId(`chart-${name}`);
     el.dataset.measure = body.measure.name;
     el.dataset.empty = body.empty ? 'true' : 'false';
@@ -166,7 +209,11 @@ export async function renderMetrics(meta: DatasetsResponse, state: ViewState): P
   const note = athenaNote(body);
   cost.hidden = note === undefined;
   cost.textContent = note ?? '';
+  const records = `${dataset.label.toLowerCase()} records`;
+  showPeriod(body, body.empty, records);
   byId('metrics-note').textContent = body.empty
-    ? `No ${dataset.label.toLowerCase()} records in this time range yet. New data appears here by itself.`
-    : `${formatNumber(body.rows)} records in the range. ${shareNote(dataset)}`;
+    ? body.dataExtent
+      ? `No ${records} in this period.`
+      : `No ${records} yet. New data appears here by itself.`
+    : `${formatNumber(body.rows)} records in the period. ${shareNote(dataset)}`;
 }

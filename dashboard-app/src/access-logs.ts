@@ -11,20 +11,35 @@ import {
   type AccessLogKeyResponse,
   type AccessLogOverview,
   type CountedRow,
+  type Engine,
+  type TrafficPoint,
+  type TrafficUnit,
 } from './contract';
+import type { PostgresStatement } from './data-extent';
 import { badRequest } from './http-error';
-import { quote, readParams, readTimeRange, type QueryParams } from './params';
+import { quote, readEngine, readParams, readPeriod, type Period, type QueryParams } from './params';
+import { bucketFor } from './queries';
 
 const TOP = 10;
 /** S3 object keys are at most 1024 bytes of UTF-8 (https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-keys.html). */
 const MAX_KEY_BYTES = 1024;
-const DAY_MS = 86_400_000;
 
+/** A resolved period of the access logs, in one bucket or all. */
 export interface AccessLogFilter {
   readonly from: Date;
   readonly to: Date;
   readonly bucket?: string;
 }
+
+/** An access-log request as asked: its period (still to resolve when "all"), bucket and engine. */
+export interface AccessLogRequest {
+  readonly period: Period;
+  readonly bucket?: string;
+  readonly engine: Engine;
+}
+
+/** What an answer holds before the route adds the period and the time of the answer. */
+export type AccessLogAnswer<T> = Omit<T, 'updatedAt' | 'period' | 'dataExtent'>;
 
 // S3 bucket naming rules: 3 to 63 lower-case letters, digits, dots and hyphens.
 const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
@@ -39,15 +54,19 @@ function readBucket(raw: string | undefined): string | undefined {
   return raw;
 }
 
-export function readAccessLogRequest(query: QueryParams, now = new Date()): AccessLogFilter {
+export function readAccessLogRequest(query: QueryParams, now = new Date()): AccessLogRequest {
   const values = readParams(query, ACCESS_LOG_PARAMS);
-  return { ...readTimeRange(values, now), bucket: readBucket(values.get('bucket')) };
+  return {
+    period: readPeriod(values, now),
+    bucket: readBucket(values.get('bucket')),
+    engine: readEngine(values.get('engine')),
+  };
 }
 
 export function readAccessLogKeyRequest(
   query: QueryParams,
   now = new Date(),
-): AccessLogFilter & { key: string } {
+): AccessLogRequest & { key: string } {
   const values = readParams(query, ACCESS_LOG_KEY_PARAMS);
   const key = values.get('key');
   if (key === undefined || key === '')
@@ -56,12 +75,57 @@ export function readAccessLogKeyRequest(
   if (bytes > MAX_KEY_BYTES) {
     throw badRequest(`Parameter "key" is ${bytes} bytes of UTF-8; S3 keys have at most ${MAX_KEY_BYTES}.`);
   }
-  return { ...readTimeRange(values, now), bucket: readBucket(values.get('bucket')), key };
+  return {
+    period: readPeriod(values, now),
+    bucket: readBucket(values.get('bucket')),
+    engine: readEngine(values.get('engine')),
+    key,
+  };
 }
 
-/** `hour` for spans up to 14 days, otherwise `day`. */
-function unitFor(f: AccessLogFilter): 'hour' | 'day' {
-  return f.to.getTime() - f.from.getTime() <= 14 * DAY_MS ? 'hour' : 'day';
+/** The traffic chart's bucket: as the metrics' line chart, but hours at the finest (the rollups are hourly). */
+export function trafficUnit(from: Date, to: Date): TrafficUnit {
+  const unit = bucketFor(from, to);
+  return unit === 'minute' ? 'hour' : unit;
+}
+
+/** The oldest and newest access log record, of one bucket or key when given (Postgres). */
+export function postgresAccessLogExtent(scope: { bucket?: string; key?: string }): PostgresStatement {
+  const predicates: string[] = [];
+  const params: Record<string, string> = {};
+  if (scope.bucket) {
+    predicates.push('bucket = :bucket');
+    params.bucket = scope.bucket;
+  }
+  if (scope.key) {
+    predicates.push('key = :key');
+    params.key = scope.key;
+  }
+  return {
+    sql:
+      "SELECT date_part('epoch', min(request_time)) * 1000 AS oldest, date_part('epoch', max(request_time)) * 1000 AS newest " +
+      `FROM s3_access_logs${predicates.length ? ` WHERE ${predicates.join(' AND ')}` : ''}`,
+    params,
+  };
+}
+
+/** Traffic points from rows with `t`, `requests`, `bytes` and `errors`. */
+export function trafficPoints(rows: readonly Row[]): TrafficPoint[] {
+  return rows.map((r) => ({
+    t: num(r.t) ?? 0,
+    requests: num(r.requests) ?? 0,
+    bytes: num(r.bytes) ?? 0,
+    errors: num(r.errors) ?? 0,
+  }));
+}
+
+/** Requests, bytes and errors of a series, added up. */
+export function trafficTotals(points: readonly TrafficPoint[]): AccessLogOverview['totals'] {
+  return {
+    requests: points.reduce((a, p) => a + p.requests, 0),
+    bytes: points.reduce((a, p) => a + p.bytes, 0),
+    errors: points.reduce((a, p) => a + p.errors, 0),
+  };
 }
 
 function where(f: AccessLogFilter, time: string): { sql: string; params: Record<string, Date | string> } {
@@ -74,7 +138,7 @@ function where(f: AccessLogFilter, time: string): { sql: string; params: Record<
   return { sql, params };
 }
 
-const counted = (rows: Row[], label: string): CountedRow[] =>
+export const counted = (rows: readonly Row[], label: string): CountedRow[] =>
   rows.map((r) => ({
     label: r[label] === null ? '(none)' : String(r[label]),
     requests: num(r.requests) ?? 0,
@@ -84,10 +148,10 @@ const counted = (rows: Row[], label: string): CountedRow[] =>
 export async function accessLogOverview(
   db: Database,
   f: AccessLogFilter,
-): Promise<Omit<AccessLogOverview, 'updatedAt'>> {
+): Promise<AccessLogAnswer<AccessLogOverview>> {
   const raw = where(f, 'request_time');
   const hourly = where(f, 'hour');
-  const unit = unitFor(f);
+  const unit = trafficUnit(f.from, f.to);
   const group = async (expr: string, alias: string, extra = '', limit = TOP) =>
     counted(
       await db.query(
@@ -126,22 +190,14 @@ export async function accessLogOverview(
   );
   const errorCodes = await group('error_code', 'error_code', ' AND http_status >= 400');
   const d = downloads[0] ?? {};
-  const points = series.map((r) => ({
-    t: num(r.t) ?? 0,
-    requests: num(r.requests) ?? 0,
-    bytes: num(r.bytes) ?? 0,
-    errors: num(r.errors) ?? 0,
-  }));
+  const points = trafficPoints(series);
   return {
     from: f.from.toISOString(),
     to: f.to.toISOString(),
     bucket: f.bucket ?? null,
     unit,
-    totals: {
-      requests: points.reduce((a, p) => a + p.requests, 0),
-      bytes: points.reduce((a, p) => a + p.bytes, 0),
-      errors: points.reduce((a, p) => a + p.errors, 0),
-    },
+    engine: 'postgres',
+    totals: trafficTotals(points),
     series: points,
     buckets: buckets.map((b) => ({ bucket: String(b.bucket), requests: num(b.requests) ?? 0 })),
     topKeys,
@@ -161,11 +217,11 @@ export async function accessLogOverview(
 export async function accessLogKey(
   db: Database,
   f: AccessLogFilter & { key: string },
-): Promise<Omit<AccessLogKeyResponse, 'updatedAt'>> {
+): Promise<AccessLogAnswer<AccessLogKeyResponse>> {
   const base = where(f, 'request_time');
   const sql = `${base.sql} AND key = :key`;
   const params = { ...base.params, key: f.key } as SqlParams;
-  const unit = unitFor(f);
+  const unit = trafficUnit(f.from, f.to);
   const series = await db.query(
     `SELECT t, requests, bytes, errors FROM (
        SELECT date_trunc('${unit}', request_time AT TIME ZONE 'UTC') AS bucket_start,
@@ -198,12 +254,8 @@ export async function accessLogKey(
     to: f.to.toISOString(),
     bucket: f.bucket ?? null,
     unit,
-    series: series.map((r) => ({
-      t: num(r.t) ?? 0,
-      requests: num(r.requests) ?? 0,
-      bytes: num(r.bytes) ?? 0,
-      errors: num(r.errors) ?? 0,
-    })),
+    engine: 'postgres',
+    series: trafficPoints(series),
     statuses: counted(statuses, 'http_status'),
     requesters: counted(requesters, 'requester'),
     recent: recent.map((r) => ({

@@ -9,16 +9,40 @@ import type { Database } from '../../db/database';
 import {
   accessLogKey,
   accessLogOverview,
+  postgresAccessLogExtent,
   readAccessLogKeyRequest,
   readAccessLogRequest,
+  type AccessLogRequest,
 } from './access-logs';
-import { AthenaRunner } from './athena';
+import { athenaAccessLogKey, athenaAccessLogOverview, athenaLogExtentQuery } from './access-logs-athena';
+import { AthenaMeter, AthenaRunner } from './athena';
 import { loadCharts } from './charts';
-import type { ApiPath, ApiRoutes, AthenaStatus, ChartsApiResponse, DatasetsResponse } from './contract';
+import type {
+  AccessLogKeyResponse,
+  AccessLogOverview,
+  ApiPath,
+  ApiRoutes,
+  AthenaStatus,
+  ChartsApiResponse,
+  DatasetsResponse,
+} from './contract';
+import {
+  answerOverPeriod,
+  athenaDatasetExtent,
+  extentOf,
+  postgresDatasetExtent,
+  type PostgresStatement,
+} from './data-extent';
 import { databaseStatus } from './database-status';
 import { badRequest } from './http-error';
-import { chartableDatasets, readChartRequest, readParams, type QueryParams } from './params';
-import { chartPlan, measuresOf, type ChartSelection } from './queries';
+import {
+  chartableDatasets,
+  readChartRequest,
+  readParams,
+  type ChartRequest,
+  type QueryParams,
+} from './params';
+import { chartPlan, measuresOf } from './queries';
 
 /** The full-history engine, or why it is unavailable. */
 export type AthenaOption = AthenaRunner | { readonly unavailable: string };
@@ -92,35 +116,104 @@ function datasets(deps: ApiDependencies): DatasetsResponse {
   };
 }
 
-async function athenaCharts(athena: AthenaOption, request: ChartSelection): Promise<ChartsApiResponse> {
+/** The runner, or a 400 saying why Athena cannot answer here. */
+function athenaRunner(athena: AthenaOption): AthenaRunner {
   if (!(athena instanceof AthenaRunner)) {
     throw badRequest(
       `Parameter "engine" is "athena", but Athena is not available here: ${athena.unavailable}`,
     );
   }
-  let bytesScanned = 0;
-  let costUsd = 0;
-  let cached = 0;
-  const ids: string[] = [];
-  // The page asks for "until now" on every refresh: whole minutes let repeated refreshes share
-  // the runner's cache instead of paying for six new scans each time.
-  const toMinute = (d: Date) => new Date(d.getTime() - (d.getTime() % 60_000));
-  const selection = { ...request, from: toMinute(request.from), to: toMinute(request.to) };
-  const response = await loadCharts(selection, 'athena', async (q) => {
-    const result = await athena.run(q);
-    if (result.cached) cached++;
-    else {
-      bytesScanned += result.bytesScanned;
-      costUsd += result.costUsd;
-    }
-    ids.push(result.queryExecutionId);
-    return result.rows;
-  });
+  return athena;
+}
+
+/**
+ * The page asks for "until now" on every refresh: widened to whole minutes, repeated refreshes
+ * share Athena's cache instead of paying for new scans each time.
+ */
+function wholeMinutes(range: { from: Date; to: Date }): { from: Date; to: Date } {
+  const floor = (ms: number) => ms - (((ms % 60_000) + 60_000) % 60_000);
+  const to = range.to.getTime();
   return {
-    ...response,
-    athena: { bytesScanned, costUsd, queries: ids.length, cachedQueries: cached, queryExecutionIds: ids },
-    updatedAt: now(),
+    from: new Date(floor(range.from.getTime())),
+    to: new Date(floor(to) === to ? to : floor(to) + 60_000),
   };
+}
+
+async function charts(deps: ApiDependencies, request: ChartRequest): Promise<ChartsApiResponse> {
+  const { db } = deps;
+  const pg = (q: PostgresStatement) => db.query(q.sql, q.params);
+  if (request.engine === 'postgres') {
+    const answer = await answerOverPeriod({
+      period: request.period,
+      extent: async () => extentOf(await pg(postgresDatasetExtent(request.dataset))),
+      answer: (range) => loadCharts({ ...request, ...range }, 'postgres', pg),
+      empty: (r) => r.empty,
+    });
+    return { ...answer, updatedAt: now() };
+  }
+  const meter = new AthenaMeter(athenaRunner(deps.athena));
+  const answer = await answerOverPeriod({
+    period: request.period,
+    extent: async () => extentOf(await meter.rows(athenaDatasetExtent(request.dataset))),
+    answer: (range) => loadCharts({ ...request, ...wholeMinutes(range) }, 'athena', meter.rows),
+    empty: (r) => r.empty,
+  });
+  return { ...answer, athena: meter.usage(), updatedAt: now() };
+}
+
+/**
+ * The logged buckets Athena reads: the one asked for, or every bucket the loader has seen (the
+ * table's `source_bucket` is injected: Athena reads only the buckets a query names).
+ */
+async function loggedBuckets(db: Database, bucket: string | undefined): Promise<string[]> {
+  if (bucket) return [bucket];
+  const rows = await db.query(
+    'SELECT bucket FROM s3_access_log_hourly GROUP BY bucket ORDER BY bucket LIMIT 100',
+    {},
+  );
+  return rows.map((r) => String(r.bucket));
+}
+
+/** The access logs' overview or one key's page, on either engine, over the request's period. */
+async function accessLogs<R extends AccessLogOverview | AccessLogKeyResponse>(
+  deps: ApiDependencies,
+  request: AccessLogRequest & { readonly key?: string },
+  postgres: (range: { from: Date; to: Date }) => Promise<Omit<R, 'updatedAt' | 'period' | 'dataExtent'>>,
+  athena: (
+    rows: AthenaMeter['rows'],
+    range: { from: Date; to: Date; buckets: string[] },
+  ) => Promise<Omit<R, 'updatedAt' | 'period' | 'dataExtent'>>,
+  empty: (answer: Omit<R, 'updatedAt' | 'period' | 'dataExtent'>) => boolean,
+): Promise<R> {
+  const { db } = deps;
+  if (request.engine === 'postgres') {
+    const answer = await answerOverPeriod({
+      period: request.period,
+      extent: async () => {
+        const q = postgresAccessLogExtent({ bucket: request.bucket, key: request.key });
+        return extentOf(await db.query(q.sql, q.params));
+      },
+      answer: postgres,
+      empty,
+    });
+    return { ...answer, updatedAt: now() } as R;
+  }
+  const meter = new AthenaMeter(athenaRunner(deps.athena));
+  const buckets = await loggedBuckets(db, request.bucket);
+  const answer = await answerOverPeriod({
+    period: request.period,
+    extent: async () =>
+      buckets.length === 0
+        ? null
+        : extentOf(await meter.rows(athenaLogExtentQuery({ buckets, key: request.key }))),
+    answer: (range) => {
+      const minutes = wholeMinutes(range);
+      // No logged bucket yet: nothing for Athena to read, the Postgres answer is as empty.
+      return buckets.length === 0 ? postgres(minutes) : athena(meter.rows, { ...minutes, buckets });
+    },
+    empty,
+  });
+  return { ...answer, engine: 'athena', athena: { ...meter.usage(), buckets }, updatedAt: now() } as R;
 }
 
 /** Every API route of the contract; a path without its entry here fails the type check. */
@@ -137,25 +230,33 @@ export function apiRoutes(deps: ApiDependencies): { readonly [P in ApiPath]: Api
       '/api/charts',
       (query) => readChartRequest(query),
       (request) => request.engine === 'postgres',
-      async (request) =>
-        request.engine === 'athena'
-          ? athenaCharts(deps.athena, request)
-          : {
-              ...(await loadCharts(request, 'postgres', (q) => db.query(q.sql, q.params))),
-              updatedAt: now(),
-            },
+      (request) => charts(deps, request),
     ),
     '/api/access-logs': route(
       '/api/access-logs',
       (query) => readAccessLogRequest(query),
       () => true,
-      async (request) => ({ ...(await accessLogOverview(db, request)), updatedAt: now() }),
+      (request) =>
+        accessLogs<AccessLogOverview>(
+          deps,
+          request,
+          (range) => accessLogOverview(db, { ...range, bucket: request.bucket }),
+          (rows, range) => athenaAccessLogOverview(rows, { ...range, bucket: request.bucket }),
+          (answer) => answer.totals.requests === 0,
+        ),
     ),
     '/api/access-logs/key': route(
       '/api/access-logs/key',
       (query) => readAccessLogKeyRequest(query),
       () => true,
-      async (request) => ({ ...(await accessLogKey(db, request)), updatedAt: now() }),
+      (request) =>
+        accessLogs<AccessLogKeyResponse>(
+          deps,
+          request,
+          (range) => accessLogKey(db, { ...range, bucket: request.bucket, key: request.key }),
+          (rows, range) => athenaAccessLogKey(rows, { ...range, bucket: request.bucket, key: request.key }),
+          (answer) => answer.series.length === 0,
+        ),
     ),
     '/api/database': route(
       '/api/database',

@@ -10,7 +10,16 @@ import {
   type AthenaClient,
 } from '@aws-sdk/client-athena';
 import type { Row } from '../../db/database';
-import type { BuiltQuery } from './queries';
+import type { AthenaUsage } from './contract';
+
+/** A statement for Athena: its SQL, its execution parameters, and what it is for (named in errors). */
+export interface AthenaStatement {
+  /** What the statement computes, e.g. `series` (a chart's name) or `access-log lists`. */
+  readonly chart: string;
+  readonly sql: string;
+  /** In the order of the `?` placeholders, as SQL literals. */
+  readonly executionParameters: readonly string[];
+}
 
 /** Athena bills $5 per TB scanned, rounded up to the megabyte, with a 10 MB minimum per query. */
 export const USD_PER_TB = 5;
@@ -74,7 +83,7 @@ export class AthenaRunner {
     this.now = options.now ?? Date.now;
   }
 
-  async run(query: BuiltQuery): Promise<AthenaResult> {
+  async run(query: AthenaStatement): Promise<AthenaResult> {
     const key = JSON.stringify([query.sql, query.executionParameters]);
     const hit = this.cache.get(key);
     if (hit && hit.expires > this.now()) return { ...hit.result, cached: true };
@@ -148,5 +157,37 @@ export class AthenaRunner {
     this.cache.set(key, { expires: this.now() + this.ttl, result });
     for (const [k, v] of this.cache) if (v.expires <= this.now()) this.cache.delete(k);
     return result;
+  }
+}
+
+/** Runs the statements of one answer and adds up what they scanned and cost. */
+export class AthenaMeter {
+  private bytesScanned = 0;
+  private costUsd = 0;
+  private cachedQueries = 0;
+  private readonly ids: string[] = [];
+
+  constructor(private readonly runner: AthenaRunner) {}
+
+  /** The rows of `statement`; an answer from the cache costs nothing. */
+  readonly rows = async (statement: AthenaStatement): Promise<Row[]> => {
+    const result = await this.runner.run(statement);
+    if (result.cached) this.cachedQueries++;
+    else {
+      this.bytesScanned += result.bytesScanned;
+      this.costUsd += result.costUsd;
+    }
+    this.ids.push(result.queryExecutionId);
+    return result.rows;
+  };
+
+  usage(): AthenaUsage {
+    return {
+      bytesScanned: this.bytesScanned,
+      costUsd: this.costUsd,
+      queries: this.ids.length,
+      cachedQueries: this.cachedQueries,
+      queryExecutionIds: [...this.ids],
+    };
   }
 }

@@ -13,7 +13,30 @@ export const CHART_NAMES = ['scatter', 'top', 'series', 'box', 'histogram', 'sha
 export type ChartName = (typeof CHART_NAMES)[number];
 
 /** Time bucket units of the line charts; `date_trunc` accepts each in both engines. */
-export type BucketUnit = 'minute' | 'hour' | 'day' | 'week';
+export type BucketUnit = 'minute' | 'hour' | 'day' | 'week' | 'month' | 'year';
+
+/** The one period named instead of given by `from`/`to`: every record, from the oldest to the newest. */
+export const PERIOD_ALL = 'all';
+
+/** Where the records of a view lie: the oldest and the newest, in ms since the epoch. */
+export interface DataExtent {
+  readonly oldest: number;
+  readonly newest: number;
+}
+
+/** What every answer over a period says about the period. */
+export interface PeriodAnswer {
+  /** The period answered, ISO 8601 UTC; `from` inclusive, `to` exclusive. */
+  readonly from: string;
+  readonly to: string;
+  /** `all` for `period=all`: `from` and `to` are then the hours of the oldest and the newest record. */
+  readonly period: 'all' | 'range';
+  /**
+   * Only when the period holds no records: where the records are, so the page can say so
+   * ("Newest record: …"); `null` when there are none at all.
+   */
+  readonly dataExtent?: DataExtent | null;
+}
 
 /** What the pie shows: age groups from a date column, the share of rows per value, or nothing. */
 export type ShareKind = 'age' | 'dimension' | 'none';
@@ -59,6 +82,7 @@ export interface ChartsResponse {
     readonly box: {
       readonly title: string;
       readonly y: AxisLabel;
+      /** Quartiles estimated (Athena's approx_percentile, or the rollups' fine bins on a wide range). */
       readonly approximate: boolean;
       readonly stats: {
         count: number;
@@ -72,6 +96,8 @@ export interface ChartsResponse {
     readonly histogram: {
       readonly title: string;
       readonly x: AxisLabel;
+      /** Counts estimated from fine bins (a wide range on Postgres): each within a few percent. */
+      readonly approximate: boolean;
       readonly bins: { from: number; to: number; count: number }[];
     };
     readonly share: {
@@ -91,7 +117,7 @@ export interface AthenaUsage {
   readonly queryExecutionIds: string[];
 }
 
-export interface ChartsApiResponse extends ChartsResponse {
+export interface ChartsApiResponse extends ChartsResponse, PeriodAnswer {
   /** Present when the charts ran on Athena. */
   readonly athena?: AthenaUsage;
   readonly updatedAt: string;
@@ -138,12 +164,19 @@ export interface TrafficPoint {
   readonly errors: number;
 }
 
-interface AccessLogRange {
-  readonly from: string;
-  readonly to: string;
+/** The access logs' buckets of time: hours at the finest (the rollups are hourly). */
+export type TrafficUnit = Exclude<BucketUnit, 'minute'>;
+
+interface AccessLogRange extends PeriodAnswer {
   readonly bucket: string | null;
-  readonly unit: 'hour' | 'day';
+  readonly unit: TrafficUnit;
   readonly series: TrafficPoint[];
+  readonly engine: Engine;
+  /** Present when the answer ran on Athena. */
+  readonly athena?: AthenaUsage & {
+    /** The logged buckets read: Athena's table needs them named (`source_bucket`). */
+    readonly buckets: string[];
+  };
   readonly updatedAt: string;
 }
 
@@ -211,9 +244,9 @@ export interface DatabaseStatus {
   readonly updatedAt: string;
 }
 
-export const CHART_PARAMS = ['dataset', 'measure', 'time', 'from', 'to', 'engine'] as const;
-export const ACCESS_LOG_PARAMS = ['from', 'to', 'bucket'] as const;
-export const ACCESS_LOG_KEY_PARAMS = ['from', 'to', 'bucket', 'key'] as const;
+export const CHART_PARAMS = ['dataset', 'measure', 'time', 'from', 'to', 'period', 'engine'] as const;
+export const ACCESS_LOG_PARAMS = ['from', 'to', 'period', 'bucket', 'engine'] as const;
+export const ACCESS_LOG_KEY_PARAMS = ['from', 'to', 'period', 'bucket', 'key', 'engine'] as const;
 
 /** Every API route: the query parameters it accepts and what it answers. */
 export interface ApiRoutes {

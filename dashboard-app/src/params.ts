@@ -6,12 +6,13 @@
  */
 import { DATASETS, findDataset, type Dataset } from '../../datasets';
 import { timeColumn } from '../../datasets/sql';
-import { CHART_PARAMS, ENGINES, type Engine } from './contract';
+import { CHART_PARAMS, ENGINES, PERIOD_ALL, type Engine } from './contract';
 import { badRequest } from './http-error';
 import { measuresOf, type ChartSelection } from './queries';
 
-/** The longest time range a chart request may span. */
-export const MAX_SPAN_DAYS = 366;
+/** A chart request as asked: the selection, its period (still to resolve when "all") and engine. */
+export type ChartRequest = Omit<ChartSelection, 'from' | 'to'> & { period: Period; engine: Engine };
+
 /** The range used when `from`/`to` are not given. */
 export const DEFAULT_SPAN_DAYS = 7;
 /** The longest parameter name or value accepted, in characters (an S3 key has at most 1024 bytes). */
@@ -168,7 +169,7 @@ export function parseInstant(name: string, raw: string): Date {
   return date;
 }
 
-/** A time range from `from`/`to`: defaults to the last 7 days; from < to; at most 366 days. */
+/** A time range from `from`/`to`: defaults to the last 7 days; from < to; any span in years 1 to 9999. */
 export function readTimeRange(values: Map<string, string>, now: Date): { from: Date; to: Date } {
   const toRaw = values.get('to');
   const fromRaw = values.get('from');
@@ -190,13 +191,34 @@ export function readTimeRange(values: Map<string, string>, now: Date): { from: D
       `The time range is empty: "from" (${from.toISOString()}) must be before "to" (${to.toISOString()}).`,
     );
   }
-  if (to.getTime() - from.getTime() > MAX_SPAN_DAYS * DAY_MS) {
+  return { from, to };
+}
+
+/**
+ * The period of a request: `period=all` (every record: the route finds where they lie), or the
+ * range of `from`/`to` (by default the last 7 days). The time-series bucket grows with the span
+ * (up to a month, a year beyond 40 years), so any span answers with a bounded number of points.
+ */
+export type Period = { readonly all: true } | { readonly all: false; readonly from: Date; readonly to: Date };
+
+export function readPeriod(values: Map<string, string>, now: Date): Period {
+  const period = values.get('period');
+  if (period === undefined) return { all: false, ...readTimeRange(values, now) };
+  if (period !== PERIOD_ALL) {
     throw badRequest(
-      `The time range from ${from.toISOString()} to ${to.toISOString()} spans more than ${MAX_SPAN_DAYS} days; ` +
-        `choose a shorter range.`,
+      `Parameter "period" is ${quote(period)}; the only named period is "${PERIOD_ALL}" (every record). ` +
+        'For another period give "from" and "to" instead.',
     );
   }
-  return { from, to };
+  for (const name of ['from', 'to']) {
+    if (values.has(name)) {
+      throw badRequest(
+        `Parameter "period" is "${PERIOD_ALL}", which spans every record, and "${name}" is given too; ` +
+          `give either period=${PERIOD_ALL} or "from" and "to".`,
+      );
+    }
+  }
+  return { all: true };
 }
 
 /** Datasets the metrics view can chart: those with a time column and at least one measure. */
@@ -229,8 +251,8 @@ export function readEngine(raw: string | undefined): Engine {
   return raw as Engine;
 }
 
-/** The selection of a chart request: `dataset`, `measure`, `time`, `from`, `to` (and `engine`). */
-export function readChartRequest(query: QueryParams, now = new Date()): ChartSelection & { engine: Engine } {
+/** A chart request: `dataset`, `measure`, `time`, the period (`from`/`to` or `period`) and `engine`. */
+export function readChartRequest(query: QueryParams, now = new Date()): ChartRequest {
   const values = readParams(query, CHART_PARAMS);
   const dataset = readDataset(values.get('dataset'));
   const measures = measuresOf(dataset);
@@ -250,7 +272,7 @@ export function readChartRequest(query: QueryParams, now = new Date()): ChartSel
       `${quote(timeName)} is not a time column of dataset "${dataset.name}"; its time column is "${time.name}".`,
     );
   }
-  const { from, to } = readTimeRange(values, now);
+  const period = readPeriod(values, now);
   const engine = readEngine(values.get('engine'));
   if (engine === 'athena' && dataset.format !== 'ndjson') {
     throw badRequest(
@@ -258,5 +280,5 @@ export function readChartRequest(query: QueryParams, now = new Date()): ChartSel
         'chart it with engine=postgres (its Athena table is queried from the Athena console).',
     );
   }
-  return { dataset, measure, from, to, engine };
+  return { dataset, measure, period, engine };
 }

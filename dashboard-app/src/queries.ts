@@ -5,13 +5,14 @@
  * value is a bound parameter, so nothing a client sends is spliced into SQL.
  */
 import type { Column, Dataset } from '../../datasets';
+import { TOP_N, chartPlan, measuresOf, type ChartPlan } from '../../datasets/chart-plan';
 import type { SqlParams, SqlValue } from '../../db/database';
-import { timeColumn } from '../../datasets/sql';
 import { formatTimestamp } from '../../db/sql-values';
 import type { BucketUnit, ChartName, Engine } from './contract';
 
-/** Number of records (scatter) or entities (bar chart) in the top-N charts. */
-export const TOP_N = 10;
+// The chart plan is derived from the definition in datasets/, where the loader's rollups read it too.
+export { TOP_N, chartPlan, measuresOf, type ChartPlan };
+
 /** Number of histogram bins. */
 export const HISTOGRAM_BINS = 30;
 /** Slices of a dimension pie before the rest is grouped as "Other". */
@@ -37,7 +38,8 @@ export function bucketFor(from: Date, to: Date): BucketUnit {
   if (span <= 6 * HOUR_MS) return 'minute';
   if (span <= 14 * DAY_MS) return 'hour';
   if (span <= 180 * DAY_MS) return 'day';
-  return 'week';
+  if (span <= 1096 * DAY_MS) return 'week';
+  return span <= 40 * 366 * DAY_MS ? 'month' : 'year';
 }
 
 /** What the user picked: a dataset, one of its measures and a time range (from inclusive, to exclusive). */
@@ -57,59 +59,6 @@ export interface BuiltQuery {
   readonly params: SqlParams;
   /** Athena: execution parameters, in the order of the `?` placeholders (SQL literals). Empty for Postgres. */
   readonly executionParameters: readonly string[];
-}
-
-/** Which columns feed the charts of a dataset, derived from its definition. */
-export interface ChartPlan {
-  readonly time: Column;
-  /** The column that names a person or entity in the top-N charts. */
-  readonly entity: Column;
-  /** How titles name several entities ("people"). */
-  readonly entityPlural: string;
-  /** The scatter's x axis and the ranking of its top records. */
-  readonly reference: Column;
-  /** The pie: age groups from a date column, or the share of rows per value of a column. */
-  readonly share:
-    | { readonly kind: 'age'; readonly column: Column }
-    | { readonly kind: 'dimension'; readonly column: Column }
-    | { readonly kind: 'none' };
-}
-
-export function measuresOf(dataset: Dataset): Column[] {
-  return dataset.columns.filter((c) => c.role === 'measure');
-}
-
-/**
- * Which columns feed the charts, from the dataset definition (`datasets/types.ts`):
- * - the scatter plots the selected measure against `referenceMeasure` (default: the first measure,
- *   or the next one when the first is selected), for the records with the highest reference value;
- * - the entities of the top-N charts are the values of `entityColumn` (default: the first key
- *   column), called `entityPlural` in titles;
- * - the pie groups by `shareColumn` (default: the first dimension): age groups per entity for a
- *   `date` column, otherwise the share of rows per value.
- */
-export function chartPlan(dataset: Dataset, measure: Column): ChartPlan {
-  const measures = measuresOf(dataset);
-  const column = (name: string) => dataset.columns.find((c) => c.name === name);
-  const entity = column(dataset.entityColumn ?? dataset.key[0]);
-  if (!entity) throw new Error(`Dataset "${dataset.name}" names an entity column that it does not define.`);
-  const named = dataset.referenceMeasure === undefined ? undefined : column(dataset.referenceMeasure);
-  const reference = named ?? (measures[0].name === measure.name ? (measures[1] ?? measures[0]) : measures[0]);
-  const shareColumn =
-    dataset.shareColumn === undefined
-      ? dataset.columns.find((c) => c.role === 'dimension')
-      : column(dataset.shareColumn);
-  return {
-    time: timeColumn(dataset),
-    entity,
-    entityPlural: dataset.entityPlural ?? `${entity.label.toLowerCase()} values`,
-    reference,
-    share: !shareColumn
-      ? { kind: 'none' }
-      : shareColumn.type === 'date'
-        ? { kind: 'age', column: shareColumn }
-        : { kind: 'dimension', column: shareColumn },
-  };
 }
 
 /** Quotes an identifier that comes from a dataset definition (already a valid snake_case name). */

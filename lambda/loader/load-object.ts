@@ -4,6 +4,8 @@ import type { Database } from '../../db/database';
 import { structuredLogger } from '../shared/log';
 import type { ObjectVersion, RowToLoad } from './insert';
 import { decodedChunks, splitLines, type ByteSource } from './lines';
+import { recomputeDueDays } from './metric-rollups/refresh';
+import { DUE_EXPRESSION } from './metric-rollups/sql';
 import { parserFor } from './parsers';
 import type { AccessLogRules } from './s3-access-log/rules';
 import { routeObject, type RoutingConfig } from './route';
@@ -44,6 +46,12 @@ export interface LoadDependencies {
   readonly batchSize?: number;
   /** Receives structured lines (objects). @default structuredLogger() */
   readonly log?: Pick<Console, 'info' | 'warn'>;
+  /**
+   * Brings the dashboard's rollups of the dataset up to date after a load, when it has pending days
+   * that are over (changed by this load or any other write).
+   * @default recomputeDueDays (recomputes those days from the rows)
+   */
+  readonly refreshRollups?: (db: Database, dataset: Dataset) => Promise<unknown>;
 }
 
 export type LoadStatus = 'loaded' | 'already-loaded' | 'ignored' | 'missing';
@@ -161,12 +169,14 @@ export async function loadObject(deps: LoadDependencies, ref: ObjectRef): Promis
       return { ...base, dataset: dataset.name, etag, status: 'already-loaded' };
     }
     const counts = await loadBody(deps, ref, dataset, object.body, version, batchSize);
-    await deps.db.execute(
+    // The same statement says whether the dataset's rollups have days to recompute (see below).
+    const [recorded] = await deps.db.query<{ rollups_due: boolean }>(
       'INSERT INTO loaded_objects (bucket, object_key, etag, dataset, last_modified, rows_inserted, rows_updated, rows_rejected, rows_skipped) ' +
         'VALUES (:bucket, :key, :etag, :dataset, CAST(:version AS timestamptz), :inserted, :updated, :rejected, :skipped) ' +
         'ON CONFLICT (bucket, object_key, etag) DO UPDATE SET last_modified = EXCLUDED.last_modified, ' +
         'rows_inserted = EXCLUDED.rows_inserted, rows_updated = EXCLUDED.rows_updated, ' +
-        'rows_rejected = EXCLUDED.rows_rejected, rows_skipped = EXCLUDED.rows_skipped, loaded_at = now()',
+        'rows_rejected = EXCLUDED.rows_rejected, rows_skipped = EXCLUDED.rows_skipped, loaded_at = now() ' +
+        `RETURNING ${DUE_EXPRESSION} AS rollups_due`,
       {
         bucket: ref.bucket,
         key: ref.key,
@@ -179,9 +189,31 @@ export async function loadObject(deps: LoadDependencies, ref: ObjectRef): Promis
         skipped: counts.rowsSkipped,
       },
     );
+    if (recorded?.rollups_due) await refreshRollups(deps, dataset, log);
     return { ...base, ...counts, status: 'loaded', dataset: dataset.name, etag };
   } catch (err) {
     throw new ObjectLoadError(ref.bucket, ref.key, dataset.name, err);
+  }
+}
+
+/**
+ * Recomputes the rollup days this load (or another write) left pending. A failure never fails the
+ * load, which is recorded already: the days stay pending, the dashboard reads them from the rows,
+ * and the next load of the dataset recomputes them.
+ */
+async function refreshRollups(
+  deps: LoadDependencies,
+  dataset: Dataset,
+  log: Pick<Console, 'info' | 'warn'>,
+): Promise<void> {
+  try {
+    await (deps.refreshRollups ?? recomputeDueDays)(deps.db, dataset);
+  } catch (err) {
+    log.warn({
+      message: 'rollup refresh failed; its days stay pending until the next load',
+      dataset: dataset.name,
+      error: (err as Error).message,
+    });
   }
 }
 

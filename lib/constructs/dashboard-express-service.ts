@@ -1,4 +1,4 @@
-import { Duration, Fn, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import { Duration, Fn, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as ecr from 'aws-cdk-lib/aws-ecr';
@@ -8,7 +8,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { DASHBOARD_PORT, dashboardImage } from './dashboard-image';
+import { DASHBOARD_PORT, dashboardImage, grantImagePull } from './dashboard-image';
 import {
   CLIENT_ADDRESS,
   type DashboardDataProps,
@@ -17,6 +17,8 @@ import {
 } from './dashboard-runtime';
 import { acknowledgeControlTower } from '../control-tower';
 import { DefaultSecurityGroupLockdown } from './default-security-group-lockdown';
+import { checkWholeNumber } from './prop-checks';
+import { rejectedFlowLogs } from './rejected-flow-logs';
 
 export interface DashboardExpressServiceProps extends DashboardDataProps {
   /** Name of the Express service (unique in the region). */
@@ -61,15 +63,11 @@ export class DashboardExpressService extends Construct {
 
   constructor(scope: Construct, id: string, props: DashboardExpressServiceProps) {
     super(scope, id);
-    const { maxInstances } = props;
-    if (
-      !Token.isUnresolved(maxInstances) &&
-      (!Number.isInteger(maxInstances) || maxInstances < 1 || maxInstances > 10)
-    ) {
-      throw new Error(
-        `${id}: maxInstances ${maxInstances} must be a whole number from 1 to 10. Set it with -c dashboardMaxInstances=2`,
-      );
-    }
+    checkWholeNumber(this.node.path, 'maxInstances', props.maxInstances, {
+      min: 1,
+      max: 10,
+      why: 'tasks; set it with -c dashboardMaxInstances=2',
+    });
     const stack = Stack.of(this);
 
     this.vpc = new ec2.Vpc(this, 'Network', {
@@ -79,17 +77,7 @@ export class DashboardExpressService extends Construct {
       subnetConfiguration: [
         { name: 'Public', subnetType: ec2.SubnetType.PUBLIC, cidrMask: 24, mapPublicIpOnLaunch: true },
       ],
-      flowLogs: {
-        Rejected: {
-          destination: ec2.FlowLogDestination.toCloudWatchLogs(
-            new logs.LogGroup(this, 'FlowLogs', {
-              retention: props.logRetentionDays,
-              removalPolicy: RemovalPolicy.DESTROY,
-            }),
-          ),
-          trafficType: ec2.FlowLogTrafficType.REJECT,
-        },
-      },
+      flowLogs: rejectedFlowLogs(this, 'FlowLogs', props.logRetentionDays),
     });
     for (const subnet of this.vpc.publicSubnets) {
       acknowledgeControlTower(
@@ -138,12 +126,8 @@ export class DashboardExpressService extends Construct {
       assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
       description: 'Lets ECS pull the dashboard image and write its logs.',
     });
-    props.repository.grantPull(this.executionRole);
+    grantImagePull(this.executionRole, props.repository);
     logGroup.grantWrite(this.executionRole);
-    Validations.of(this.executionRole).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason: 'ecr:GetAuthorizationToken has no resource-level permissions: AWS accepts only "*".',
-    });
 
     this.infrastructureRole = new iam.Role(this, 'InfrastructureRole', {
       assumedBy: new iam.ServicePrincipal('ecs.amazonaws.com'),
@@ -195,7 +179,7 @@ export class DashboardExpressService extends Construct {
         environment: Object.entries(env).map(([name, value]) => ({ name, value })),
         awsLogsConfiguration: { logGroup: logGroup.logGroupName, logStreamPrefix: 'dashboard' },
       },
-      scalingTarget: { minTaskCount: 1, maxTaskCount: maxInstances },
+      scalingTarget: { minTaskCount: 1, maxTaskCount: props.maxInstances },
     });
     // The roles' policies and the subnets' internet route must exist before the first task starts.
     this.service.node.addDependency(this.executionRole, this.infrastructureRole, this.taskRole, this.vpc);

@@ -1,6 +1,8 @@
 import * as path from 'node:path';
-import { IgnoreMode } from 'aws-cdk-lib';
+import { IgnoreMode, Validations } from 'aws-cdk-lib';
+import type * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as ecrAssets from 'aws-cdk-lib/aws-ecr-assets';
+import type * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import { REPO_ROOT } from './app-function';
 
@@ -37,5 +39,17 @@ export function dashboardImage(scope: Construct, id: string): ecrAssets.DockerIm
     ignoreMode: IgnoreMode.DOCKER,
     exclude: [...DASHBOARD_IMAGE_EXCLUDE],
     displayName: 'Dashboard image',
+  });
+}
+
+/**
+ * Lets `role` pull the dashboard image from `repository`, acknowledging the one wildcard that needs:
+ * `ecr:GetAuthorizationToken` has no resource-level permissions.
+ */
+export function grantImagePull(role: iam.Role, repository: ecr.IRepository): void {
+  repository.grantPull(role);
+  Validations.of(role).acknowledge({
+    id: 'AwsSolutions-IAM5[Resource::*]',
+    reason: 'ecr:GetAuthorizationToken has no resource-level permissions: AWS accepts only "*".',
   });
 }

@@ -1,4 +1,4 @@
-import { Duration, Stack, Token, Validations } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import * as apprunner from 'aws-cdk-lib/aws-apprunner';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as ecr from 'aws-cdk-lib/aws-ecr';
@@ -6,13 +6,14 @@ import type * as ecrAssets from 'aws-cdk-lib/aws-ecr-assets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { DASHBOARD_PORT, dashboardImage } from './dashboard-image';
+import { DASHBOARD_PORT, dashboardImage, grantImagePull } from './dashboard-image';
 import {
   CLIENT_ADDRESS,
   type DashboardDataProps,
   dashboardEnvironment,
   grantDashboardRuntime,
 } from './dashboard-runtime';
+import { checkWholeNumber } from './prop-checks';
 
 export interface DashboardServiceProps extends DashboardDataProps {
   /** Name of the App Runner service and of its auto scaling configuration (unique in the region). */
@@ -45,16 +46,11 @@ export class DashboardService extends Construct {
 
   constructor(scope: Construct, id: string, props: DashboardServiceProps) {
     super(scope, id);
-    const { maxInstances } = props;
-    if (
-      !Token.isUnresolved(maxInstances) &&
-      (!Number.isInteger(maxInstances) || maxInstances < 1 || maxInstances > 25)
-    ) {
-      throw new Error(
-        `${id}: maxInstances ${maxInstances} must be a whole number from 1 to 25 (App Runner's limit). ` +
-          'Set it with -c dashboardMaxInstances=2',
-      );
-    }
+    checkWholeNumber(this.node.path, 'maxInstances', props.maxInstances, {
+      min: 1,
+      max: 25,
+      why: "App Runner's limit; set it with -c dashboardMaxInstances=2",
+    });
     const stack = Stack.of(this);
 
     this.image = dashboardImage(this, 'Image');
@@ -64,11 +60,7 @@ export class DashboardService extends Construct {
       assumedBy: new iam.ServicePrincipal('build.apprunner.amazonaws.com'),
       description: 'Lets App Runner pull the dashboard image from its ECR repository.',
     });
-    props.repository.grantPull(this.accessRole);
-    Validations.of(this.accessRole).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason: 'ecr:GetAuthorizationToken has no resource-level permissions: AWS accepts only "*".',
-    });
+    grantImagePull(this.accessRole, props.repository);
 
     this.instanceRole = new iam.Role(this, 'InstanceRole', {
       assumedBy: new iam.ServicePrincipal('tasks.apprunner.amazonaws.com'),
@@ -80,7 +72,7 @@ export class DashboardService extends Construct {
     const autoScaling = new apprunner.CfnAutoScalingConfiguration(this, 'AutoScaling', {
       autoScalingConfigurationName: props.serviceName,
       minSize: 1,
-      maxSize: maxInstances,
+      maxSize: props.maxInstances,
       maxConcurrency: 50,
     });
 

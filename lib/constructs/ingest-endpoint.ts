@@ -20,9 +20,9 @@ export interface IngestEndpointProps {
   /** How long one request may take. @default 30 seconds */
   readonly timeout?: Duration;
   /**
-   * Topic notified when the function fails an invocation or answers a request with a 5xx (the lake
-   * could not be written, or an unexpected fault).
-   * @default no alarms: failures show only in the function's metrics and logs
+   * Topic notified when the Function URL answers requests with a 5xx: the lake could not be written,
+   * an unexpected fault, or a failed invocation (an uncaught error, a timeout).
+   * @default no alarm: failures show only in the function's metrics and logs
    */
   readonly alertsTopic?: sns.ITopic;
 }
@@ -43,7 +43,10 @@ export interface IIngestEndpoint {
 export class IngestEndpoint extends Construct implements IIngestEndpoint {
   public readonly function: AppFunction;
   public readonly functionUrl: lambda.FunctionUrl;
-  /** Raised when requests are answered with a 5xx; present when `alertsTopic` was given. */
+  /**
+   * The ingest function's error alarm: raised when requests are answered with a 5xx, failed
+   * invocations included; present when `alertsTopic` was given.
+   */
   public readonly serverErrorsAlarm?: cloudwatch.Alarm;
 
   constructor(scope: Construct, id: string, props: IngestEndpointProps) {
@@ -55,7 +58,7 @@ export class IngestEndpoint extends Construct implements IIngestEndpoint {
       memorySize: props.memorySize ?? 512,
       timeout: props.timeout ?? Duration.seconds(30),
       environment: { LAKE_BUCKET: props.lakeBucket.bucketName },
-      alarmTopic: props.alertsTopic,
+      // No alarm on the function's Errors metric: the 5xx alarm below covers failed invocations too.
     });
     const prefixes = [props.lakeBucket.arnForObjects('raw/*'), props.lakeBucket.arnForObjects('rejected/*')];
     this.function.addToRolePolicy(
@@ -68,8 +71,10 @@ export class IngestEndpoint extends Construct implements IIngestEndpoint {
     });
     this.functionUrl = this.function.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.AWS_IAM });
     if (props.alertsTopic) {
-      // The handler answers every failure itself, so a failure shows as a 5xx response rather than
-      // as a failed invocation. https://docs.aws.amazon.com/lambda/latest/dg/urls-monitoring.html
+      // The function's one error alarm. The handler answers the failures it catches with a 5xx, and
+      // Url5xxCount also counts "server-side errors, such as function errors and timeouts", so this
+      // one metric sees every failure an alarm on Errors would, and the 5xx answers Errors misses.
+      // https://docs.aws.amazon.com/lambda/latest/dg/urls-monitoring.html
       this.serverErrorsAlarm = new cloudwatch.Metric({
         namespace: 'AWS/Lambda',
         metricName: 'Url5xxCount',
@@ -78,8 +83,9 @@ export class IngestEndpoint extends Construct implements IIngestEndpoint {
         period: Duration.minutes(5),
       }).createAlarm(this, 'ServerErrorsAlarm', {
         alarmDescription:
-          'The ingest endpoint answered requests with a 5xx: batches could not be stored. Check the ingest ' +
-          "function's log group for 'ingest request failed' lines.",
+          'The ingest endpoint answered requests with a 5xx (the lake could not be written, or the function ' +
+          "failed or timed out): batches could not be stored. Check the ingest function's log group for " +
+          "'ingest request failed' lines and for errors.",
         threshold: 0,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
         evaluationPeriods: 1,

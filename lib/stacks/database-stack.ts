@@ -7,6 +7,7 @@ import { Construct } from 'constructs';
 import { isIpv6Cidr } from '../cidr';
 import type { AppConfig } from '../config';
 import { acknowledgeControlTower } from '../control-tower';
+import { rejectedFlowLogs } from '../constructs/rejected-flow-logs';
 
 export interface DatabaseStackProps extends StackProps {
   readonly config: AppConfig;
@@ -58,17 +59,7 @@ export class DatabaseStack extends Stack {
       // aws-cdk-lib's own way is a custom resource, and none may share this stack with the cluster.
       restrictDefaultSecurityGroup: false,
       subnetConfiguration: [{ name: 'Database', subnetType: ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: 24 }],
-      flowLogs: {
-        Rejected: {
-          destination: ec2.FlowLogDestination.toCloudWatchLogs(
-            new logs.LogGroup(this, 'VpcFlowLogs', {
-              retention: config.logRetentionDays,
-              removalPolicy: RemovalPolicy.DESTROY,
-            }),
-          ),
-          trafficType: ec2.FlowLogTrafficType.REJECT,
-        },
-      },
+      flowLogs: rejectedFlowLogs(this, 'VpcFlowLogs', config.logRetentionDays),
     });
 
     let gatewayAttachment: ec2.CfnVPCGatewayAttachment | undefined;

@@ -24,13 +24,14 @@ export interface IngestionStackProps extends StackProps {
 
 /**
  * Stateless ingestion: the ingest Function URL, the loader (EventBridge → SQS → function → Data
- * API, with a dead-letter queue and alarms) and the scheduled data generator. Replacing anything
- * here never touches a bucket or the database.
+ * API, with a dead-letter queue and alarms) and, when `generatorEnabled` is set, the scheduled data
+ * generator. Replacing anything here never touches a bucket or the database.
  */
 export class IngestionStack extends Stack {
   public readonly ingest: IngestEndpoint;
   public readonly loader: ObjectLoader;
-  public readonly generator: DataGenerator;
+  /** The scheduled data generator; present only when `generatorEnabled` is true. */
+  public readonly generator?: DataGenerator;
 
   constructor(scope: Construct, id: string, props: IngestionStackProps) {
     super(scope, id, props);
@@ -53,13 +54,16 @@ export class IngestionStack extends Stack {
       logRetentionDays,
       keepAllAccessLogOperations: config.accessLogsKeepAllOperations,
     });
-    this.generator = new DataGenerator(this, 'Generator', {
-      ingestEndpoint: this.ingest,
-      enabled: config.generatorEnabled,
-      scheduleExpression: config.generatorRate,
-      logRetentionDays,
-      alertsTopic: props.alertsTopic,
-    });
+    // Off, the generator is absent rather than paused: a paused one would still deploy its function
+    // and its error alarm (billed per alarm metric) for nothing. On, it has the same construct IDs.
+    if (config.generatorEnabled) {
+      this.generator = new DataGenerator(this, 'Generator', {
+        ingestEndpoint: this.ingest,
+        scheduleExpression: config.generatorRate,
+        logRetentionDays,
+        alertsTopic: props.alertsTopic,
+      });
+    }
 
     acknowledgeControlTower(
       this.loader.deadLetterQueue,

@@ -4,15 +4,15 @@ import { beforeAll, describe, expect, test } from 'vitest';
 import { eventSize } from '../../cost/measured';
 import { estimateCost, type CostEstimate } from '../../cost/model';
 import { TYPICAL_PROFILE } from '../../cost/profile';
-import { readAssembly, type StackTemplate } from '../../cost/templates';
 import { BENCH } from '../../cost/throughput';
 import { synthApp, type SynthResult } from '../support/synth';
-import { price } from './fixtures';
+import { allowance, price } from './fixtures';
 
 /**
- * The cost model over the synthesized app: the default deployment idles at $5 or less, every
- * resource is listed, the figures agree to the cent with the arithmetic worked out here from
- * cost/prices.json and the formulas of docs/cost.md, and synth warns of cost traps (and only then).
+ * The cost model over the synthesized app: the default deployment idles at $5 or less with a secret
+ * per database sign-in, every resource is listed, the figures agree to the cent with the arithmetic worked
+ * out here from cost/prices.json and the formulas of docs/cost.md (at list prices, and with AWS's
+ * always-free allowances taken off), and synth warns of cost traps (and only then).
  */
 
 const HOURS = 730;
@@ -21,11 +21,13 @@ const CENT = 0.005;
 const GB = 1024 ** 3;
 
 let defaults: SynthResult;
+let generatorOn: SynthResult;
 let traps: SynthResult;
 let estimate: CostEstimate;
 
 beforeAll(() => {
   defaults = synthApp({}, { nag: false });
+  generatorOn = synthApp({ generatorEnabled: 'true' }, { nag: false });
   traps = synthApp(
     {
       generatorEnabled: 'true',
@@ -38,22 +40,82 @@ beforeAll(() => {
   estimate = estimateCost(defaults.outdir);
 }, 600_000);
 
-/** What the default deployment costs idle, line by line. */
-function defaultIdleByHand(): number {
-  const appRunner = 1 * 0.5 * price('apprunner.provisionedGbHour') * HOURS; // one 0.5 GB instance provisioned
-  const key = price('kms.keyMonth'); // the alerts key, first year
-  const secrets = 3 * price('secretsManager.secretMonth'); // the master's, the loader's, the dashboard's (with its login)
-  const alarms = 2 * price('cloudwatch.alarmMonth'); // dead-letter and backlog alarms
-  const polls = 5 * (3600 / 20) * HOURS * (price('sqs.standardRequestsPerMillion') / 1e6); // 5 long-pollers
-  const image = 1 * 0.2 * price('ecr.storageGbMonth'); // one 0.2 GB dashboard image
-  const maintenance = 1 * (20 / 60) * 0.5 * price('aurora.acuHour'); // one 20-minute wake-up a month
-  return appRunner + key + secrets + alarms + polls + image + maintenance;
+/**
+ * A month of the platform worked out by hand: dollars of the items no always-free allowance covers,
+ * and the quantities of the metered prices an allowance does cover.
+ */
+interface Month {
+  readonly usd: number;
+  readonly alarms: number;
+  readonly sqsRequests: number;
+  readonly lambdaRequests: number;
+  /** arm64 GB-seconds (every function of the platform is arm64). */
+  readonly lambdaGbSeconds: number;
+  readonly logGbIngested: number;
+  readonly logGbStored: number;
 }
 
-/** What the generator at rate(5 minutes) adds idle, line by line. */
-function generatorIdleByHand(): number {
-  const request = price('lambda.requestsPerMillion') / 1e6;
-  const gbSecond = price('lambda.armGbSecond');
+const NOTHING: Month = {
+  usd: 0,
+  alarms: 0,
+  sqsRequests: 0,
+  lambdaRequests: 0,
+  lambdaGbSeconds: 0,
+  logGbIngested: 0,
+  logGbStored: 0,
+};
+
+const plus = (...months: Partial<Month>[]): Month =>
+  months.reduce<Month>(
+    (a, b) => ({
+      usd: a.usd + (b.usd ?? 0),
+      alarms: a.alarms + (b.alarms ?? 0),
+      sqsRequests: a.sqsRequests + (b.sqsRequests ?? 0),
+      lambdaRequests: a.lambdaRequests + (b.lambdaRequests ?? 0),
+      lambdaGbSeconds: a.lambdaGbSeconds + (b.lambdaGbSeconds ?? 0),
+      logGbIngested: a.logGbIngested + (b.logGbIngested ?? 0),
+      logGbStored: a.logGbStored + (b.logGbStored ?? 0),
+    }),
+    NOTHING,
+  );
+
+/**
+ * The month in dollars: at list prices, or with the always-free allowances taken off (alarm metrics,
+ * SQS requests, Lambda requests and GB-seconds, and one 5 GB of logs shared by ingestion and
+ * storage, ingestion first).
+ */
+function dollars(m: Month, freeTier: boolean): number {
+  const free = (key: string) => (freeTier ? allowance(key) : 0);
+  const over = (quantity: number, freeUnits: number) => Math.max(0, quantity - freeUnits);
+  const logsFreeForIngestion = Math.min(m.logGbIngested, free('logs.data'));
+  const logsFreeForStorage = free('logs.data') - logsFreeForIngestion;
+  return (
+    m.usd +
+    over(m.alarms, free('cloudwatch.alarmMetrics')) * price('cloudwatch.alarmMonth') +
+    over(m.sqsRequests / 1e6, free('sqs.requests')) * price('sqs.standardRequestsPerMillion') +
+    over(m.lambdaRequests / 1e6, free('lambda.requests')) * price('lambda.requestsPerMillion') +
+    over(m.lambdaGbSeconds, free('lambda.compute')) * price('lambda.armGbSecond') +
+    (m.logGbIngested - logsFreeForIngestion) * price('logs.ingestGb') +
+    over(m.logGbStored, logsFreeForStorage) * price('logs.storageGbMonth')
+  );
+}
+
+/** What the default deployment costs idle, item by item. */
+function defaultIdleByHand(): Month {
+  return plus({
+    usd:
+      1 * 0.5 * price('apprunner.provisionedGbHour') * HOURS + // one 0.5 GB instance provisioned
+      price('kms.keyMonth') + // the alerts key, first year
+      3 * price('secretsManager.secretMonth') + // the master's, the loader's, the dashboard's (with its login)
+      1 * 0.2 * price('ecr.storageGbMonth') + // one 0.2 GB dashboard image
+      1 * (20 / 60) * 0.5 * price('aurora.acuHour'), // one 20-minute wake-up a month
+    alarms: 5, // dashboard 5xx, ingest 5xx (its error alarm), loader errors, dead letters, backlog
+    sqsRequests: 5 * (3600 / 20) * HOURS, // 5 long-pollers on the loader queue
+  });
+}
+
+/** What the generator at rate(5 minutes) adds idle, item by item. */
+function generatorIdleByHand(): Month {
   const runs = (HOURS * 60) / 5;
   const requests = runs * 3; // one batch per dataset per run
   const records = requests * 100;
@@ -62,47 +124,49 @@ function generatorIdleByHand(): number {
   const loaderInvocations = runs + deliveries;
   const ingestSeconds = 0.1 + 100 / (BENCH.ingestRecordsPerVcpuSecond * (512 / 1769));
   const loaderSeconds = 0.3 + records / loaderInvocations / BENCH.loaderRowsPerSecondByBatch[1000]!;
-  const logPerGb = price('logs.ingestGb') + (30 / DAYS) * price('logs.storageGbMonth');
   const size = eventSize(100);
-  const aurora = HOURS * 0.5 * price('aurora.acuHour') - 1 * (20 / 60) * 0.5 * price('aurora.acuHour');
-  return (
-    aurora + // never pauses; the maintenance wake-up no longer adds anything
-    runs * (request + 1 * 0.25 * gbSecond) + // generator, 256 MB, 1 s
-    runs * (price('scheduler.invocationsPerMillion') / 1e6) +
-    requests * (request + ingestSeconds * 0.5 * gbSecond) + // ingest, 512 MB
-    loaderInvocations * (request + loaderSeconds * 0.5 * gbSecond) + // loader, 512 MB
-    (((runs + requests + loaderInvocations) * 600) / GB) * logPerGb + // 600 log bytes per invocation
-    objects * 2 * (price('sqs.standardRequestsPerMillion') / 1e6) + // send and delete
-    ((records * size.gzipBytes) / GB) * price('s3.standardGbMonth') +
-    requests * (price('s3.putPer1000') / 1000 + price('s3.getPer1000') / 1000) +
-    // no lifecycle transitions: a 100-event object is far under the 128 KB Intelligent-Tiering minimum
-    deliveries * (price('s3.getPer1000') / 1000) +
-    ((records * size.jsonBytes) / GB) * price('aurora.storageGbMonth') +
-    ((records * size.jsonBytes) / 4096 / 1e6) * price('aurora.ioPerMillion') +
-    ((objects * 2 + requests * 1) / 1e6) * price('rdsDataApi.requestsPerMillion')
-  );
-}
-
-/** The default templates with the generator's schedule turned on: what `-c generatorEnabled=true` changes. */
-function withGeneratorOn(stacks: readonly StackTemplate[]): StackTemplate[] {
-  return stacks.map((stack) => ({
-    ...stack,
-    resources: Object.fromEntries(
-      Object.entries(stack.resources).map(([id, r]) => [
-        id,
-        r.Type === 'AWS::Scheduler::Schedule'
-          ? { ...r, Properties: { ...r.Properties, State: 'ENABLED' } }
-          : r,
-      ]),
-    ),
-  }));
+  const invocations = runs + requests + loaderInvocations;
+  return plus({
+    usd:
+      HOURS * 0.5 * price('aurora.acuHour') -
+      1 * (20 / 60) * 0.5 * price('aurora.acuHour') + // never pauses; the maintenance wake-up adds nothing
+      runs * (price('scheduler.invocationsPerMillion') / 1e6) +
+      ((records * size.gzipBytes) / GB) * price('s3.standardGbMonth') +
+      requests * (price('s3.putPer1000') / 1000 + price('s3.getPer1000') / 1000) +
+      // no lifecycle transitions: a 100-event object is far under the 128 KB Intelligent-Tiering minimum
+      deliveries * (price('s3.getPer1000') / 1000) +
+      ((records * size.jsonBytes) / GB) * price('aurora.storageGbMonth') +
+      ((records * size.jsonBytes) / 4096 / 1e6) * price('aurora.ioPerMillion') +
+      ((objects * 2 + requests * 1) / 1e6) * price('rdsDataApi.requestsPerMillion'),
+    alarms: 1, // the generator's errors
+    lambdaRequests: invocations,
+    lambdaGbSeconds:
+      runs * 1 * 0.25 + // generator, 256 MB, 1 s
+      requests * ingestSeconds * 0.5 + // ingest, 512 MB
+      loaderInvocations * loaderSeconds * 0.5, // loader, 512 MB
+    logGbIngested: (invocations * 600) / GB, // 600 log bytes per invocation
+    logGbStored: ((invocations * 600) / GB) * (30 / DAYS), // 30 days kept at the end of the month
+    sqsRequests: objects * 2, // send and delete
+  });
 }
 
 describe('the default deployment', () => {
-  test('idles at $5.00 a month or less (us-east-1, before tax, excluding stored data)', () => {
+  test('idles at $5.00 a month or less (us-east-1, before tax, excluding stored data, free tier applied)', () => {
     expect(estimate.region).toBe('us-east-1');
+    expect(estimate.freeTier.applied).toBe(true);
     expect(estimate.idleMonthlyUsd).toBeGreaterThan(0);
     expect(estimate.idleMonthlyUsd).toBeLessThanOrEqual(5);
+  });
+
+  test('prices a secret for each database sign-in: the master, the loader and the dashboard', () => {
+    const secrets = estimate.lines.filter((l) => l.type === 'AWS::SecretsManager::Secret');
+    expect(secrets.map((l) => `${l.stack}/${l.resource}`).sort()).toEqual([
+      expect.stringMatching(/^Database\//),
+      expect.stringMatching(/^DatabaseSetup\/RoleLoginsDashboardSecret/),
+      expect.stringMatching(/^DatabaseSetup\/RoleLoginsLoaderSecret/),
+    ]);
+    for (const line of secrets)
+      expect(line.idleMonthlyUsd).toBeCloseTo(price('secretsManager.secretMonth'), 10);
   });
 
   test('lists every resource: priced on a line or free with its reason, none unclassified', () => {
@@ -118,20 +182,34 @@ describe('the default deployment', () => {
     expect(all).toHaveLength(resources.length);
     expect(all.filter((r) => !listed.has(r))).toEqual([]);
     for (const f of estimate.free) expect(f.reason.length, f.type).toBeGreaterThan(10);
+    // The lines are at list prices; the free tier's credits (0 or less) come off the total.
     const sum = estimate.lines.reduce((s, l) => s + l.idleMonthlyUsd, 0);
-    expect(estimate.idleMonthlyUsd).toBeCloseTo(sum, 10);
+    expect(estimate.idleMonthlyUsdListPrice).toBeCloseTo(sum, 10);
+    const credits = estimate.freeTier.credits.reduce((s, c) => s + c.idleMonthlyUsd, 0);
+    for (const c of estimate.freeTier.credits) expect(c.idleMonthlyUsd).toBeLessThanOrEqual(0);
+    expect(estimate.idleMonthlyUsd).toBeCloseTo(sum + credits, 10);
   });
 
-  test('agrees to the cent with the idle figure worked out by hand', () => {
+  test('agrees to the cent with the idle figures worked out by hand, with and without the free tier', () => {
     const byHand = defaultIdleByHand();
-    expect(Math.abs(estimate.idleMonthlyUsd - byHand)).toBeLessThan(CENT);
+    expect(Math.abs(estimate.idleMonthlyUsd - dollars(byHand, true))).toBeLessThan(CENT);
+    expect(Math.abs(estimate.idleMonthlyUsdListPrice - dollars(byHand, false))).toBeLessThan(CENT);
+    // The alarms and the pollers' SQS requests fit in the allowances: $0.76 a month less.
+    expect(dollars(byHand, false) - dollars(byHand, true)).toBeCloseTo(
+      5 * price('cloudwatch.alarmMonth') + 0.657 * price('sqs.standardRequestsPerMillion'),
+      10,
+    );
+    const listPrices = estimateCost(defaults.outdir, { freeTier: false });
+    expect(listPrices.idleMonthlyUsd).toBeCloseTo(estimate.idleMonthlyUsdListPrice, 10);
+    expect(listPrices.freeTier).toMatchObject({ applied: false, credits: [] });
     expect(estimate.awake.idle.reasoning.join('\n')).toMatch(/AWS maintenance: 1\/month, 20 min each/);
   });
 
-  test('with the generator every 5 minutes the database never pauses: the figure by hand, to the cent', () => {
-    const on = estimateCost(withGeneratorOn(readAssembly(defaults.outdir)));
-    const byHand = defaultIdleByHand() + generatorIdleByHand();
-    expect(Math.abs(on.idleMonthlyUsd - byHand)).toBeLessThan(CENT);
+  test('with the generator every 5 minutes the database never pauses: the figures by hand, to the cent', () => {
+    const on = estimateCost(generatorOn.outdir);
+    const byHand = plus(defaultIdleByHand(), generatorIdleByHand());
+    expect(Math.abs(on.idleMonthlyUsd - dollars(byHand, true))).toBeLessThan(CENT);
+    expect(Math.abs(on.idleMonthlyUsdListPrice - dollars(byHand, false))).toBeLessThan(CENT);
     expect(on.awake.idle.neverPauses).toBe(true);
     expect(on.awake.idle.reasoning.join('\n')).toContain('generator: every 5 min (rate(5 minutes)');
     expect(on.awake.idle.reasoning.join('\n')).toContain('5 < 10, so it never pauses');
@@ -154,12 +232,14 @@ describe('the default deployment', () => {
     );
   });
 
-  test('with the generator, WAF and a public database: the figure by hand, to the cent', () => {
+  test('with the generator, WAF and a public database: the figures by hand, to the cent', () => {
     const e = estimateCost(traps.outdir);
-    const waf = price('waf.webAclMonth') + 1 * price('waf.ruleMonth');
+    // The web ACL has two rules: the IPv4 allowlist and the login rate limit.
+    const waf = price('waf.webAclMonth') + 2 * price('waf.ruleMonth');
     const address = price('vpc.publicIpv4Hour') * HOURS;
-    const byHand = defaultIdleByHand() + generatorIdleByHand() + waf + address;
-    expect(Math.abs(e.idleMonthlyUsd - byHand)).toBeLessThan(CENT);
+    const byHand = plus(defaultIdleByHand(), generatorIdleByHand(), { usd: waf + address });
+    expect(Math.abs(e.idleMonthlyUsd - dollars(byHand, true))).toBeLessThan(CENT);
+    expect(Math.abs(e.idleMonthlyUsdListPrice - dollars(byHand, false))).toBeLessThan(CENT);
     expect(e.unclassified).toEqual([]);
   });
 });
@@ -186,7 +266,8 @@ describe('cost traps at synth', () => {
       `generatorRate rate(5 minutes) wakes the database more often than databaseAutoPauseMinutes 10: it never pauses, about +$${generator.monthlyUsd.toFixed(2)}/month`,
     );
     expect(generator.monthlyUsd).toBeGreaterThan(43.8);
-    expect(find('waf-fixed-cost')?.text).toContain('a fixed +$6.00/month');
+    // $5 for the web ACL and $1 for each of its two rules (the IPv4 allowlist, the login rate limit).
+    expect(find('waf-fixed-cost')?.text).toContain('a fixed +$7.00/month');
     expect(find('waf-fixed-cost')?.path).toBe('/Dashboard/Allowlist/WebAcl');
     expect(find('large-database-max-acu')?.text).toContain(
       'databaseMaxAcu 16 lets one busy day cost up to $46.08',
@@ -207,24 +288,50 @@ describe('npm run cost', () => {
       },
     );
 
-  test('--json prints one object with the totals and the lines', () => {
+  test('--json prints one object with both totals (free tier and list prices), the credits and the lines', () => {
     const result = run(defaults.outdir, '--json');
     expect(result.status, result.stderr).toBe(0);
     const json = JSON.parse(result.stdout) as CostEstimate;
     expect(json.idleMonthlyUsd).toBeCloseTo(estimate.idleMonthlyUsd, 10);
+    expect(json.idleMonthlyUsdListPrice).toBeCloseTo(estimate.idleMonthlyUsdListPrice, 10);
+    expect(json.idleMonthlyUsdListPrice).toBeGreaterThan(json.idleMonthlyUsd);
     expect(typeof json.typicalMonthlyUsd).toBe('number');
+    expect(typeof json.typicalMonthlyUsdListPrice).toBe('number');
     expect(json.lines.length).toBe(estimate.lines.length);
+    expect(json.freeTier.applied).toBe(true);
+    expect(
+      json.freeTier.credits.find((c) => c.allowance === 'cloudwatch.alarmMetrics')?.idleMonthlyUsd,
+    ).toBeCloseTo(-5 * price('cloudwatch.alarmMonth'), 10);
   });
 
-  test('prints the table with the totals, the reasoning and the profile it assumed', () => {
+  test('--no-free-tier prints list prices in both totals', () => {
+    const result = run(defaults.outdir, '--json', '--no-free-tier');
+    expect(result.status, result.stderr).toBe(0);
+    const json = JSON.parse(result.stdout) as CostEstimate;
+    expect(json.freeTier).toMatchObject({ applied: false, credits: [] });
+    expect(json.idleMonthlyUsd).toBeCloseTo(estimate.idleMonthlyUsdListPrice, 10);
+    expect(json.idleMonthlyUsdListPrice).toBeCloseTo(estimate.idleMonthlyUsdListPrice, 10);
+  });
+
+  test('prints the table with both totals, the free-tier assumption, the reasoning and the profile', () => {
     const result = run(defaults.outdir, '--dashboard-hours-per-day', '2');
     expect(result.status, result.stderr).toBe(0);
     expect(result.stdout).toMatch(
       /Stack\s+Resource\s+Item\s+Idle \$\/month\s+Typical \$\/month\s+Assumption/,
     );
+    const dollarsOf = (n: number) => `\\$${n.toFixed(2).replace('.', '\\.')}`;
     expect(result.stdout).toMatch(
-      new RegExp(`Total\\s+\\$${estimate.idleMonthlyUsd.toFixed(2).replace('.', '\\.')}`),
+      new RegExp(`Total at list prices\\s+${dollarsOf(estimate.idleMonthlyUsdListPrice)}`),
     );
+    expect(result.stdout).toMatch(new RegExp(`\\nTotal\\s+${dollarsOf(estimate.idleMonthlyUsd)}`));
+    expect(result.stdout).toMatch(
+      /Free tier\s+cloudwatch\.alarmMetrics\s+10 standard-resolution alarm metrics a month\s+-\$0\.50/,
+    );
+    expect(result.stdout).toContain(
+      "assumes this platform is the only user of the account's always-free allowances in the region; " +
+        '--no-free-tier shows list prices',
+    );
+    expect(result.stdout).toContain(`With the free tier: $${estimate.idleMonthlyUsd.toFixed(2)} idle`);
     expect(result.stdout).toContain('What keeps Aurora awake, typical:');
     expect(result.stdout).toContain('dashboard open 2 h/day');
   });

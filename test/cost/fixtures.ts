@@ -16,6 +16,13 @@ export function price(key: string): number {
   return entry.usd;
 }
 
+/** Free units a month of an always-free allowance, straight from cost/prices.json, in its prices' unit. */
+export function allowance(key: string): number {
+  const entry = loadPriceFile().freeTier?.find((a) => a.key === key);
+  if (!entry) throw new Error(`cost/prices.json has no free-tier allowance ${key}`);
+  return entry.freeUnits;
+}
+
 /** The dashboard on App Runner, as the app synthesizes it today: 0.25 vCPU, 0.5 GB, one instance minimum. */
 export function appRunnerDashboard(): Resources {
   return {

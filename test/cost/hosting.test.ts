@@ -2,7 +2,14 @@ import { describe, expect, test } from 'vitest';
 import { costDelta, estimateCost } from '../../cost/model';
 import { PriceError } from '../../cost/prices';
 import { gigabytes, vcpus } from '../../cost/pricers/compute';
-import { appRunnerDashboard, expressDashboard, lambdaDashboard, price, wafAllowlist } from './fixtures';
+import {
+  allowance,
+  appRunnerDashboard,
+  expressDashboard,
+  lambdaDashboard,
+  price,
+  wafAllowlist,
+} from './fixtures';
 
 /**
  * The dashboard's three hostings and the WAF allowlist, priced from templates of the resource types
@@ -32,13 +39,17 @@ describe('dashboard hosting', () => {
     expect(e.traps).toEqual([]);
   });
 
-  test('Lambda behind a Function URL: nothing idle; requests and GB-seconds while open', () => {
+  test('Lambda behind a Function URL: nothing idle; requests and GB-seconds while open, within the free tier', () => {
     const e = dashboard(lambdaDashboard());
     const typical =
       REQUESTS *
       (price('lambda.requestsPerMillion') / 1e6 + 0.35 * (512 / 1024) * price('lambda.armGbSecond'));
     expect(e.idleMonthlyUsd).toBe(0);
-    expect(Math.abs(e.typicalMonthlyUsd - typical)).toBeLessThan(CENT);
+    expect(Math.abs(e.typicalMonthlyUsdListPrice - typical)).toBeLessThan(CENT);
+    // 21,900 requests and 3,833 GB-seconds a month: within the always-free allowances, so $0.
+    expect(REQUESTS).toBeLessThan(allowance('lambda.requests') * 1e6);
+    expect(REQUESTS * 0.35 * (512 / 1024)).toBeLessThan(allowance('lambda.compute'));
+    expect(e.typicalMonthlyUsd).toBeCloseTo(0, 10);
     expect(e.free.map((f) => f.type)).toEqual(
       expect.arrayContaining(['AWS::Lambda::Url', 'AWS::Lambda::Permission']),
     );
@@ -75,10 +86,18 @@ describe('dashboard hosting', () => {
     const after = dashboard(lambdaDashboard());
     const delta = costDelta(before, after);
     expect(delta.idleMonthlyUsd).toBeCloseTo(after.idleMonthlyUsd - before.idleMonthlyUsd, 10);
-    expect(delta.lines.map((l) => l.resource).sort()).toEqual([
-      'DashboardFunction1234ABCD',
-      'DashboardServiceFB1A6A43',
+    expect(delta.typicalMonthlyUsd).toBeCloseTo(after.typicalMonthlyUsd - before.typicalMonthlyUsd, 10);
+    // The function's line, and the free-tier credit that takes its GB-seconds off again (the credit for
+    // its requests, $0.0044, is under the half cent a delta leaves out).
+    expect(delta.lines.map((l) => `${l.stack}/${l.resource}`).sort()).toEqual([
+      'AWS Free Tier/lambda.compute',
+      'Dashboard/DashboardFunction1234ABCD',
+      'Dashboard/DashboardServiceFB1A6A43',
     ]);
+    expect(delta.lines.find((l) => l.resource === 'lambda.compute')!.typicalMonthlyUsd).toBeCloseTo(
+      -REQUESTS * 0.35 * (512 / 1024) * price('lambda.armGbSecond'),
+      10,
+    );
     expect(delta.lines.find((l) => l.resource === 'DashboardServiceFB1A6A43')!.idleMonthlyUsd).toBeCloseTo(
       -2.555,
       3,

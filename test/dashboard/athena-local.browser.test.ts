@@ -9,12 +9,13 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { athenaCostUsd } from '../../dashboard-app/src/athena';
 import { localDatabase } from '../../local/data-api-server';
 import { LOCAL_LAKE_BUCKET } from '../../local/ingestion';
 import { startLocalPlatform, type LocalPlatform } from '../../local/start';
+import { launchChromium } from '../support/chromium';
 
 const CHARTS = ['scatter', 'top', 'series', 'box', 'histogram', 'share'];
 const SHOTS = path.resolve(import.meta.dirname, '..', '..', 'test-results', 'dashboard');
@@ -119,19 +120,7 @@ beforeAll(async () => {
     client.destroy();
   }
 
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
+  browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1400, height: 1100 } });
   page.on('console', (m) => {
     if (m.type() === 'error') problems.push(m.text());

@@ -3,19 +3,17 @@
  * and see them change, keep the selection across a reload, watch new rows appear by themselves,
  * the "waking up" state, the access logs and database views. Screenshots go to test-results/.
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { getDataset } from '../../datasets';
 import { insertSql, toSqlParams } from '../../db/dataset-sql';
 import { rebuildHourlyRollups } from '../../lambda/loader/s3-access-log/rollups';
 import { startDashboardServer, type RunningDashboard } from '../../dashboard-app/src/server';
 import { startTestDatabase, type TestDatabase } from '../support/local-database';
+import { SHOTS, chartState, collectProblems, launchChromium } from './browser-harness';
 
 const PASSWORD = 'browser-test-password-123';
-const SHOTS = path.resolve(import.meta.dirname, '..', '..', 'test-results', 'dashboard');
-const CHARTS = ['scatter', 'top', 'series', 'box', 'histogram', 'share'];
 const usage = getDataset('usage');
 
 let t: TestDatabase;
@@ -41,32 +39,7 @@ async function addUsageRows(count: number, offset: number): Promise<void> {
   await t.db.batch(insertSql(usage), rows);
 }
 
-/** The title and data size of each chart, read from ECharts itself. */
-function chartState(p: Page) {
-  return p.evaluate((ids) => {
-    const w = window as unknown as {
-      echarts: {
-        getInstanceByDom(
-          el: Element,
-        ): { getOption(): { title: { text: string }[]; series: { data: unknown[] }[] } } | undefined;
-      };
-    };
-    return ids.map((id) => {
-      const el = document.getElementById(`chart-${id}`)!;
-      const chart = w.echarts.getInstanceByDom(el);
-      const canvas = el.querySelector('canvas');
-      return {
-        id,
-        title: chart?.getOption().title[0].text ?? '',
-        points: chart?.getOption().series[0].data.length ?? 0,
-        canvas: canvas ? canvas.width * canvas.height : 0,
-      };
-    });
-  }, CHARTS);
-}
-
 beforeAll(async () => {
-  fs.mkdirSync(SHOTS, { recursive: true });
   t = await startTestDatabase({ retry: { baseDelayMs: 10, maxDelayMs: 50, budgetMs: 300 } });
   await addUsageRows(400, 0);
   dashboard = await startDashboardServer({
@@ -76,24 +49,9 @@ beforeAll(async () => {
     refreshSeconds: 1,
     log: () => {},
   });
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
+  browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1400, height: 1100 } });
-  page.on('console', (m) => {
-    if (m.type() === 'error') problems.push(m.text());
-  });
-  page.on('pageerror', (e) => problems.push(e.message));
+  collectProblems(page, problems);
 }, 120_000);
 
 afterAll(async () => {

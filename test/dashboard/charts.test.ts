@@ -8,13 +8,20 @@ import { checkDataset } from '../../datasets/check';
 import { insertSql, toSqlParams } from '../../db/dataset-sql';
 import { loadCharts, shapeCharts, type ChartsResponse } from '../../dashboard-app/src/charts';
 import {
-  AGE_GROUPS,
   HISTOGRAM_BINS,
   chartPlan,
   chartQueries,
   partitionRange,
   type ChartSelection,
 } from '../../dashboard-app/src/queries';
+import {
+  ageShares,
+  boxOf,
+  random,
+  topMaxima,
+  type UsageMeasure,
+  type UsageRow,
+} from '../support/chart-truth';
 import { startTestDatabase, type TestDatabase } from '../support/local-database';
 
 const usage = getDataset('usage');
@@ -22,27 +29,6 @@ const samples = getDataset('samples');
 const FROM = new Date('2025-03-01T00:00:00Z');
 const TO = new Date('2025-03-08T00:00:00Z');
 const HOUR = 3_600_000;
-
-/** A small deterministic generator (mulberry32), so the dataset is the same on every run. */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-interface UsageRow {
-  person_name: string;
-  birth_date: string;
-  accessed_at: string;
-  session_duration: number;
-  download_speed: number;
-  upload_speed: number;
-  consumed_traffic: number;
-}
 
 const PEOPLE = [
   'alice',
@@ -105,23 +91,7 @@ const inRange = ROWS.filter((r) => {
   return t >= FROM.getTime() && t < TO.getTime();
 });
 
-/** percentile_cont: linear interpolation between the closest ranks. */
-function percentile(sorted: number[], p: number): number {
-  const pos = p * (sorted.length - 1);
-  const lo = Math.floor(pos);
-  const hi = Math.ceil(pos);
-  return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
-}
-
-function ageToday(birth: string): number {
-  const now = new Date();
-  const [y, m, d] = birth.split('-').map(Number);
-  let age = now.getUTCFullYear() - y;
-  if (now.getUTCMonth() + 1 < m || (now.getUTCMonth() + 1 === m && now.getUTCDate() < d)) age--;
-  return age;
-}
-
-type Measure = 'session_duration' | 'download_speed' | 'upload_speed' | 'consumed_traffic';
+type Measure = UsageMeasure;
 
 function expected(measure: Measure) {
   const value = (r: UsageRow) => r[measure];
@@ -129,13 +99,7 @@ function expected(measure: Measure) {
     .sort((a, b) => b.consumed_traffic - a.consumed_traffic)
     .slice(0, 10)
     .map((r) => ({ entity: r.person_name, x: r.consumed_traffic, y: value(r) }));
-  const maxByPerson = new Map<string, number>();
-  for (const r of inRange)
-    maxByPerson.set(r.person_name, Math.max(maxByPerson.get(r.person_name) ?? -Infinity, value(r)));
-  const top = [...maxByPerson]
-    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
-    .slice(0, 10)
-    .map(([entity, v]) => ({ entity, value: v }));
+  const top = topMaxima(inRange, value);
   const buckets = new Map<number, number[]>();
   for (const r of inRange) {
     const b = Math.floor(Date.parse(r.accessed_at) / HOUR) * HOUR;
@@ -145,34 +109,13 @@ function expected(measure: Measure) {
     .sort((a, b) => a[0] - b[0])
     .map(([t, vs]) => [t, vs.reduce((s, v) => s + v, 0) / vs.length, vs.length]);
   const sorted = inRange.map(value).sort((a, b) => a - b);
-  const box = {
-    count: sorted.length,
-    min: sorted[0],
-    q1: percentile(sorted, 0.25),
-    median: percentile(sorted, 0.5),
-    q3: percentile(sorted, 0.75),
-    max: sorted[sorted.length - 1],
-  };
+  const box = boxOf(sorted);
   const lo = sorted[0];
   const hi = sorted[sorted.length - 1];
   const counts = new Array<number>(HISTOGRAM_BINS).fill(0);
   for (const v of sorted)
     counts[Math.min(Math.floor(HISTOGRAM_BINS * ((v - lo) / (hi - lo))), HISTOGRAM_BINS - 1)]++;
-  const birthByPerson = new Map<string, string>();
-  for (const r of inRange) {
-    const seen = birthByPerson.get(r.person_name);
-    if (!seen || r.birth_date < seen) birthByPerson.set(r.person_name, r.birth_date);
-  }
-  const groups = new Map<string, number>();
-  for (const birth of birthByPerson.values()) {
-    const age = ageToday(birth);
-    const group = AGE_GROUPS.find((g) => age >= g.min && age < g.max) ?? AGE_GROUPS[0];
-    groups.set(group.label, (groups.get(group.label) ?? 0) + 1);
-  }
-  const share = AGE_GROUPS.filter((g) => groups.has(g.label)).map((g) => ({
-    label: g.label,
-    value: groups.get(g.label)!,
-  }));
+  const share = ageShares(inRange);
   return { scatter, top, series, box, counts, share };
 }
 

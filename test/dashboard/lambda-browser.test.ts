@@ -11,7 +11,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { buildPage } from '../../dashboard-app/build-page';
 import { getDataset } from '../../datasets';
@@ -20,6 +20,7 @@ import type { FunctionUrlEvent, FunctionUrlResult } from '../../dashboard-app/sr
 import { LOCAL_CLUSTER_ARN, LOCAL_DATABASE, LOCAL_SECRET_ARN } from '../../local/data-api-server';
 import { synthApp } from '../support/synth';
 import { startTestDatabase, type TestDatabase } from '../support/local-database';
+import { launchChromium } from '../support/chromium';
 
 const PASSWORD = 'lambda-browser-password-42';
 const CHARTS = ['scatter', 'top', 'series', 'box', 'histogram', 'share'];
@@ -134,19 +135,7 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => shim.listen(0, '127.0.0.1', resolve));
   url = `http://127.0.0.1:${(shim.address() as AddressInfo).port}`;
 
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
+  browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1400, height: 1100 } });
   page.on('console', (m) => {
     if (m.type() === 'error') problems.push(m.text());

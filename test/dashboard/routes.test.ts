@@ -330,7 +330,13 @@ describe('bad input is a 400 that names the parameter and what is accepted', () 
     ['/api/charts?from=2025-13-01', /not a valid date or time/],
     ['/api/charts?from=2025-01-08&to=2025-01-01', /"from" \(2025-01-08T00:00:00\.000Z\) must be before "to"/],
     ['/api/charts?from=2025-01-01&to=2025-01-01', /The time range is empty/],
-    ['/api/charts?from=2023-01-01&to=2025-01-01', /spans more than 366 days/],
+    ['/api/charts?period=week', /Parameter "period" is "week"; the only named period is "all"/],
+    [
+      '/api/charts?period=all&from=2023-01-01',
+      /"period" is "all", which spans every record, and "from" is given too/,
+    ],
+    ['/api/access-logs?engine=athena', /Athena is not available here/],
+    ['/api/access-logs/key?key=a&engine=spark', /Unknown engine "spark"/],
     ['/api/charts?engine=spark', /Unknown engine "spark"\. Use one of: postgres, athena/],
     ['/api/charts?engine=athena', /Athena is not available here: Athena is not configured here\./],
     [

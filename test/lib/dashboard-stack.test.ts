@@ -7,7 +7,7 @@ import { buildApp } from '../../lib/app';
 import { DashboardAllowlist } from '../../lib/constructs/dashboard-allowlist';
 import { DashboardRepository } from '../../lib/constructs/dashboard-repository';
 import { DashboardStack } from '../../lib/stacks/dashboard-stack';
-import { cdkJsonContext, REQUIRED_CONTEXT, synthApp, type Finding } from '../support/synth';
+import { cdkJsonContext, costWarning, REQUIRED_CONTEXT, synthApp, type Finding } from '../support/synth';
 
 interface Synth {
   dashboard: Template;
@@ -362,7 +362,11 @@ describe('Dashboard stack', () => {
       ResourceArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^DashboardService'), 'ServiceArn'] },
     });
     expectLoginRateRule(dashboard);
-    expect(findings).toEqual([]);
+    // Nothing unacknowledged but the intended cost warning: $5 for the web ACL and $1 for each of its
+    // three rules (IPv4, IPv6, the login rate limit).
+    expect(findings).toEqual([
+      costWarning('waf-fixed-cost', 'Dashboard/Allowlist/WebAcl', 'a fixed +$8.00/month (us-east-1)'),
+    ]);
   });
 
   test('cdk-nag AwsSolutions and the CloudFormation schema report nothing unacknowledged', () => {
@@ -554,9 +558,21 @@ describe('Dashboard on ECS Express Mode (dashboardHosting=ecs-express)', () => {
     expectLoginRateRule(allowlisted.dashboard);
   });
 
-  test('nothing unacknowledged: cdk-nag, Control Tower, CloudFormation schema', () => {
-    expect(express.findings).toEqual([]);
-    expect(allowlisted.findings).toEqual([]);
+  test('nothing unacknowledged: cdk-nag, Control Tower, CloudFormation schema; only the intended cost warnings', () => {
+    const alwaysOn = costWarning(
+      'ecs-express-always-on',
+      'Dashboard/Dashboard/Service',
+      'dashboardHosting ecs-express keeps a Fargate task, a load balancer and public IPv4 addresses running',
+    );
+    expect(express.findings).toEqual([alwaysOn]);
+    // The allowlist's web ACL has two rules: IPv4 and the login rate limit.
+    const waf = costWarning(
+      'waf-fixed-cost',
+      'Dashboard/Allowlist/WebAcl',
+      'a fixed +$7.00/month (us-east-1)',
+    );
+    expect(allowlisted.findings).toHaveLength(2);
+    expect(allowlisted.findings).toEqual(expect.arrayContaining([alwaysOn, waf]));
   });
 });
 

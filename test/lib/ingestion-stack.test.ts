@@ -39,24 +39,47 @@ describe('IngestionStack', () => {
     synth.template.resourceCountIs('AWS::Lambda::Url', 1);
   });
 
-  it('keeps the generator schedule off by default (its runs would keep Aurora awake)', () => {
-    synth.template.hasResourceProperties('AWS::Scheduler::Schedule', {
-      ScheduleExpression: 'rate(5 minutes)',
-      State: 'DISABLED',
-    });
+  it('has no generator by default: no function, schedule or alarm (its runs would keep Aurora awake)', () => {
+    const resources = Object.keys(synth.template.toJSON().Resources as object);
+    expect(resources.filter((id) => id.startsWith('Generator'))).toEqual([]);
+    synth.template.resourceCountIs('AWS::Scheduler::Schedule', 0);
+    expect(synth.ingestion.generator).toBeUndefined();
   });
 
-  it('turns the generator schedule on and changes its rate from settings', () => {
+  it('adds the generator with one setting, under the logical IDs it has always had, and sets its rate', () => {
     const on = synthIngestion({ generatorEnabled: 'true', generatorRate: 'rate(1 hour)' });
     on.template.hasResourceProperties('AWS::Scheduler::Schedule', {
       ScheduleExpression: 'rate(1 hour)',
       State: 'ENABLED',
     });
+    const resources = on.template.toJSON().Resources as Record<string, { Type: string }>;
+    const generator = Object.fromEntries(
+      Object.entries(resources)
+        .filter(([id]) => id.startsWith('Generator'))
+        .map(([id, r]) => [id, r.Type]),
+    );
+    expect(generator).toEqual({
+      GeneratorFunctionLogs09BD0A80: 'AWS::Logs::LogGroup',
+      GeneratorFunctionServiceRole5258232F: 'AWS::IAM::Role',
+      GeneratorFunctionServiceRoleDefaultPolicy6E3DBA8F: 'AWS::IAM::Policy',
+      GeneratorFunction2A48731F: 'AWS::Lambda::Function',
+      GeneratorFunctionErrorsAlarm7CEB9283: 'AWS::CloudWatch::Alarm',
+      GeneratorSchedulerRole00013ED0: 'AWS::IAM::Role',
+      GeneratorSchedulerRoleDefaultPolicy8E8DCE95: 'AWS::IAM::Policy',
+      GeneratorScheduleDA48FAF6: 'AWS::Scheduler::Schedule',
+    });
+    expect(Object.keys(on.template.findResources('AWS::Lambda::Function'))).toHaveLength(3);
+    expect(on.findings).toEqual([
+      expect.objectContaining({
+        rule: 'Annotation::@analytics/cost:generator-keeps-database-awake',
+        constructPaths: ['Ingestion/Generator/Schedule/Resource'],
+      }),
+    ]);
   });
 
   it('gives every function a log group with retention, a bounded timeout and memory', () => {
     const functions = synth.template.findResources('AWS::Lambda::Function');
-    expect(Object.keys(functions)).toHaveLength(3);
+    expect(Object.keys(functions)).toHaveLength(2); // ingest and loader; the generator is off by default
     for (const fn of Object.values(functions)) {
       const props = (
         fn as {
@@ -69,7 +92,7 @@ describe('IngestionStack', () => {
       expect(props.Runtime).toMatch(/^nodejs\d+\.x$/);
     }
     const groups = synth.template.findResources('AWS::Logs::LogGroup');
-    expect(Object.keys(groups).length).toBeGreaterThanOrEqual(3);
+    expect(Object.keys(groups).length).toBeGreaterThanOrEqual(2);
     for (const group of Object.values(groups))
       expect((group as { Properties: { RetentionInDays?: number } }).Properties.RetentionInDays).toBe(30);
   });

@@ -3,6 +3,7 @@ import { DATASETS } from '../../datasets';
 import { postgresType } from '../../datasets/sql';
 import { SYSTEM_COLUMNS } from '../../datasets/system-columns';
 import type { Dataset } from '../../datasets/types';
+import { hasMetricRollups } from '../../lambda/loader/metric-rollups/refresh';
 import { MIGRATIONS } from '../../migrations/index';
 import { migrationChecksum } from '../../migrations/runner';
 import { startTestDatabase, type TestDatabase } from '../support/local-database';
@@ -23,7 +24,8 @@ const RELEASED: Record<string, string> = {
   '0003_s3_access_logs': '271823fb213631569c7084e2542dae7b3f393ba91a5022e042a8be451558849a',
   '0004_record_versions': '1c68ab19c3dace779f7bc35d494b2ecaaf94ff13c014ff311c3f1123d21a05f7',
   '0005_revoked_sessions': '23d6d50d65244a4b7d15c15646330881b36ce0e922298cc64e7ea5257f3fa153',
-  '0007_database_roles': '78d236a2dac4a34d07d94261c62187b2d817578f5807b5971928f7aeaaf93c29',
+  '0006_metric_rollups': 'e66979f8fd40e64a070babb48985d46250982d022a1b222938e2abc3e3f09ace',
+  '0007_database_roles': 'aefd8b0617808dadace16f8b0e28b7968fc47a584832eecf453afeb60c7a0321',
 };
 
 describe('released migrations', () => {
@@ -174,6 +176,28 @@ describe('the migrations build the schema the dataset definitions describe', () 
         problems.map((p) => `  - ${p}`).join('\n'),
     ).toEqual([]);
   });
+
+  it.each(DATASETS.filter(hasMetricRollups).map((d) => [d.name] as const))(
+    '%s keeps the dashboard rollups current: every write marks its days',
+    async (table) => {
+      const triggers = await t.db.query<{ name: string }>(
+        `SELECT tgname AS name FROM pg_trigger
+         WHERE tgrelid = CAST(:table AS regclass) AND NOT tgisinternal ORDER BY tgname`,
+        { table },
+      );
+      expect(
+        triggers.map((r) => r.name),
+        `table ${table} is charted from metric rollups: add the triggers of migration 0006 for it in a new migration`,
+      ).toEqual(
+        expect.arrayContaining([
+          'metric_rollups_delete',
+          'metric_rollups_insert',
+          'metric_rollups_truncate',
+          'metric_rollups_update',
+        ]),
+      );
+    },
+  );
 
   it('reports a changed definition with the statement that fixes it', () => {
     const usage = DATASETS.find((d) => d.name === 'usage')!;

@@ -8,6 +8,7 @@ import {
   type CostEstimator,
   type StackCost,
 } from '../../scripts/diff-cost';
+import { costBasis, modelEstimator } from '../../scripts/diff-cost-model';
 
 const stackCost = (lines: StackCost['lines']): StackCost => ({
   idleUsd: lines.reduce((n, l) => n + l.idleUsd, 0),
@@ -154,5 +155,33 @@ describe('cost delta', () => {
     expect(delta.before).toEqual({ idleUsd: 0, typicalUsd: 0 });
     expect(delta.after).toEqual({ idleUsd: 5, typicalUsd: 5 });
     expect(delta.stacks.map((s) => s.stack)).toEqual(['dash']);
+  });
+
+  it("prices with the cost model: the free tier is the account's group, the stacks keep list prices", () => {
+    /** A stack of `n` alarms, each on one standard-resolution metric ($0.10 a month at list price). */
+    const alarms = (n: number): Template => ({
+      Resources: Object.fromEntries(
+        Array.from({ length: n }, (_, i) => [
+          `Alarm${i}A1B2C3D4`,
+          { Type: 'AWS::CloudWatch::Alarm', Properties: { MetricName: 'Errors', Period: 300 } },
+        ]),
+      ),
+    });
+    const delta = costDeltaOf(
+      [compareStack({ id: 'Ops', stackName: 'ops', before: alarms(8), after: alarms(12) })],
+      modelEstimator(),
+      costBasis(),
+    );
+    // Four more alarms: +$0.40 at list prices; two of them still fit in the 10 free alarm metrics.
+    expect(delta.stacks.map((s) => [s.stack, s.before?.idleUsd, s.after?.idleUsd])).toEqual([
+      ['ops', expect.closeTo(0.8, 10), expect.closeTo(1.2, 10)],
+      ['AWS Free Tier', expect.closeTo(-0.8, 10), expect.closeTo(-1, 10)],
+    ]);
+    expect(delta.after.idleUsd - delta.before.idleUsd).toBeCloseTo(0.2, 10);
+    expect(formatCostText(delta)[0]).toContain('(+$0.20 idle, +$0.20 typical)');
+    expect(delta.basis).toContain(
+      "the AWS Free Tier row; it assumes this platform is the only user of the account's always-free allowances",
+    );
+    expect(costBasis({ freeTier: false })).toContain('list prices before tax, no free tier');
   });
 });

@@ -390,3 +390,28 @@ function sessionDatabase(connection: Connection, pid: number): PostgresSession {
   };
   return db;
 }
+
+/**
+ * Waits until session `pid` waits for a lock, or `done` (the work of that session) settles; true when
+ * it waits. `observer` is another session, which reads `pg_stat_activity`.
+ */
+export async function waitsForLock(
+  observer: Database,
+  pid: number,
+  done: Promise<unknown>,
+): Promise<boolean> {
+  let settled = false;
+  void done.then(
+    () => (settled = true),
+    () => (settled = true),
+  );
+  for (let i = 0; i < 400 && !settled; i++) {
+    const [state] = await observer.query<{ waiting: boolean }>(
+      "SELECT wait_event_type = 'Lock' AS waiting FROM pg_stat_activity WHERE pid = CAST(:pid AS integer)",
+      { pid },
+    );
+    if (state?.waiting) return true;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  return false;
+}

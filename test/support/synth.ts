@@ -3,6 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import { expect } from 'vitest';
 import { buildApp, type PlatformStacks } from '../../lib/app';
 import { addValidationPlugins } from '../../lib/validation';
 
@@ -57,6 +58,20 @@ interface ValidationReport {
       violatingConstructs: Array<{ constructPath: string }>;
     }>;
   }>;
+}
+
+/**
+ * The finding a cost-trap warning (`@analytics/cost:<id>`, lib/cost-warnings.ts) makes at one construct,
+ * its text containing `text`: for the settings meant to raise it, compare findings to exactly these.
+ */
+export function costWarning(id: string, constructPath: string, text: string): Finding {
+  return {
+    plugin: 'Construct Annotations',
+    rule: `Annotation::@analytics/cost:${id}`,
+    severity: 'warning',
+    description: expect.stringContaining(text) as unknown as string,
+    constructPaths: [constructPath],
+  };
 }
 
 /** Reads the validation report `cdk synth` writes into the cloud assembly. */

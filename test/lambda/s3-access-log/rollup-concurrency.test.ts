@@ -8,6 +8,7 @@ import { runMigrations } from '../../../migrations/runner';
 import {
   postgresBinaries,
   startPostgres,
+  waitsForLock,
   type PostgresServer,
   type PostgresSession,
 } from '../../support/postgres-server';
@@ -62,24 +63,6 @@ describe.skipIf(!bin)('rollup recomputes from concurrent sessions (real PostgreS
     }
   }
 
-  /** Waits until session `pid` waits for a lock, or `done` settles; true when it waits. */
-  async function waitsForLock(pid: number, done: Promise<unknown>): Promise<boolean> {
-    let settled = false;
-    void done.then(
-      () => (settled = true),
-      () => (settled = true),
-    );
-    for (let i = 0; i < 400 && !settled; i++) {
-      const [state] = await admin.query<{ waiting: boolean }>(
-        "SELECT wait_event_type = 'Lock' AS waiting FROM pg_stat_activity WHERE pid = CAST(:pid AS integer)",
-        { pid },
-      );
-      if (state?.waiting) return true;
-      await new Promise((r) => setTimeout(r, 25));
-    }
-    return false;
-  }
-
   beforeAll(async () => {
     server = await startPostgres(bin!);
     admin = await server.connect();
@@ -107,11 +90,11 @@ describe.skipIf(!bin)('rollup recomputes from concurrent sessions (real PostgreS
           HOURS[stalled] as never,
         );
         const first = recomputeHourlyRollups(loader1, HOURS);
-        expect(await waitsForLock(loader1.pid, first)).toBe(true);
+        expect(await waitsForLock(admin, loader1.pid, first)).toBe(true);
         // Meanwhile loader 2 commits rows of the other hour and recomputes it.
         await insertRows(loader2, other, 3);
         const second = recomputeHourlyRollups(loader2, [other]);
-        await waitsForLock(loader2.pid, second);
+        await waitsForLock(admin, loader2.pid, second);
         await blocker.execute('COMMIT');
         await Promise.all([first, second]);
         const { held, truth } = await rollupsAndTruth(admin);
