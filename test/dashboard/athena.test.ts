@@ -11,6 +11,7 @@ import { loadCharts } from '../../dashboard-app/src/charts';
 import { chartQueries } from '../../dashboard-app/src/queries';
 import { startDashboardServer } from '../../dashboard-app/src/server';
 import { startTestDatabase } from '../support/local-database';
+import { loginCookie } from '../support/dashboard-login';
 
 const MB = 1024 * 1024;
 const usage = getDataset('usage');
@@ -178,13 +179,7 @@ describe('Athena charts through the dashboard API (mocked Athena API)', () => {
       log: () => {},
     });
     try {
-      const login = await fetch(`${dashboard.url}/login`, {
-        method: 'POST',
-        redirect: 'manual',
-        headers: { origin: dashboard.url, 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ password: 'a-test-password-of-some-length' }).toString(),
-      });
-      const cookie = login.headers.get('set-cookie')!.split(';')[0];
+      const cookie = await loginCookie(dashboard.url, 'a-test-password-of-some-length');
       const charts = (to: string) =>
         fetch(`${dashboard.url}/api/charts?dataset=usage&engine=athena&from=2026-11-20T00:00:00Z&to=${to}`, {
           headers: { cookie },

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { LoginRateLimiter } from '../../dashboard-app/src/auth';
 import { startDashboardServer, type RunningDashboard } from '../../dashboard-app/src/server';
 import { startTestDatabase, type TestDatabase } from '../support/local-database';
+import { loginCookie } from '../support/dashboard-login';
 
 const PASSWORD = 'hostile-input-password-123';
 let t: TestDatabase;
@@ -63,13 +64,7 @@ beforeAll(async () => {
     log: (message, fields) => logged.push({ message, fields }),
     loginLimiter: new LoginRateLimiter(1000),
   });
-  const res = await fetch(`${dashboard.url}/login`, {
-    method: 'POST',
-    redirect: 'manual',
-    headers: { origin: dashboard.url, 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ password: PASSWORD }).toString(),
-  });
-  cookie = res.headers.get('set-cookie')!.split(';')[0];
+  cookie = await loginCookie(dashboard.url, PASSWORD);
 });
 afterAll(async () => {
   await dashboard?.close();

@@ -13,6 +13,7 @@ import { bucketFor } from '../../dashboard-app/src/queries';
 import { startDashboardServer, type RunningDashboard } from '../../dashboard-app/src/server';
 import { startTestDatabase, type TestDatabase } from '../support/local-database';
 import { keptRecords, loadLogHistory, loadUsageHistory, logHistory, type LogRecord } from './browser-harness';
+import { loginCookie } from '../support/dashboard-login';
 
 const PASSWORD = 'a-test-password-of-some-length';
 const HOUR_MS = 3_600_000;
@@ -42,13 +43,7 @@ beforeAll(async () => {
     athena: { unavailable: 'Athena is not configured here.' },
     log: () => {},
   });
-  const res = await fetch(`${dashboard.url}/login`, {
-    method: 'POST',
-    redirect: 'manual',
-    headers: { origin: dashboard.url, 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ password: PASSWORD }).toString(),
-  });
-  cookie = res.headers.get('set-cookie')!.split(';')[0];
+  cookie = await loginCookie(dashboard.url, PASSWORD);
 });
 afterAll(async () => {
   await dashboard?.close();
