@@ -6,36 +6,23 @@
  * those over Postgres for the same rows.
  */
 import * as fs from 'node:fs';
-import * as net from 'node:net';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { athenaCostUsd } from '../../dashboard-app/src/athena';
-import { localDatabase } from '../../local/data-api-server';
 import { LOCAL_LAKE_BUCKET } from '../../local/ingestion';
-import { startLocalPlatform, type LocalPlatform } from '../../local/start';
 import { launchChromium } from '../support/chromium';
+import { startInProcess, type InProcessPlatform } from '../support/local-platform';
 
 const CHARTS = ['scatter', 'top', 'series', 'box', 'histogram', 'share'];
 const SHOTS = path.resolve(import.meta.dirname, '..', '..', 'test-results', 'dashboard');
 const HOUR = 3_600_000;
 
-let platform: LocalPlatform;
+let running: InProcessPlatform;
+let lines: Map<string, string>;
 let browser: Browser;
 let page: Page;
-let dataDir: string;
-const lines = new Map<string, string>();
 const problems: string[] = [];
-const previousEnv = { ...process.env };
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /**
  * Records whose values are multiples of 1/4 (sums, averages and quartiles are exact in binary
@@ -77,7 +64,7 @@ function chartState(p: Page) {
 
 /** Size of the lake's usage objects, as the S3 stand-in stores them. */
 function lakeUsageBytes(): number {
-  const root = path.join(dataDir, 'ingestion', 's3', LOCAL_LAKE_BUCKET, 'raw', 'usage');
+  const root = path.join(running.dataDir, 'ingestion', 's3', LOCAL_LAKE_BUCKET, 'raw', 'usage');
   return fs
     .readdirSync(root, { recursive: true, withFileTypes: true })
     .filter((e) => e.isFile())
@@ -86,17 +73,8 @@ function lakeUsageBytes(): number {
 
 beforeAll(async () => {
   fs.mkdirSync(SHOTS, { recursive: true });
-  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'athena-local-browser-'));
-  process.env.LOCAL_ATHENA_PORT = '0';
-  const argv = [
-    ...['--data-dir', dataDir, '--postgres-port', '0', '--data-api-port', '0'],
-    ...['--ingest-port', '0', '--no-generator', '--dashboard-port', String(await freePort())],
-  ];
-  platform = await startLocalPlatform(argv, () => {});
-  for (const line of platform.lines) {
-    const m = /^([a-z][a-z -]*): (.+)$/.exec(line);
-    if (m) lines.set(m[1]!, m[2]!);
-  }
+  running = await startInProcess('athena-local-browser-');
+  lines = running.lines;
 
   const now = Date.now();
   for (const batch of batches(now)) {
@@ -108,17 +86,7 @@ beforeAll(async () => {
     expect(res.status, await res.clone().text()).toBe(200);
   }
   // The loader reads the new lake objects into Postgres.
-  const { db, client } = localDatabase(platform.context.dataApi.endpoint);
-  try {
-    for (let i = 0; i < 600; i++) {
-      const rows = await db.query('SELECT count(*)::int AS n FROM usage');
-      if (Number(rows[0]!.n) === 180) break;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    expect(Number((await db.query('SELECT count(*)::int AS n FROM usage'))[0]!.n)).toBe(180);
-  } finally {
-    client.destroy();
-  }
+  expect(await running.waitForRows('usage', 180)).toBe(180);
 
   browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1400, height: 1100 } });
@@ -130,10 +98,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  await platform?.stop();
-  for (const key of Object.keys(process.env)) if (!(key in previousEnv)) delete process.env[key];
-  Object.assign(process.env, previousEnv);
-  if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+  await running?.stop();
 });
 
 describe('Full history on the local platform, in Chromium', () => {

@@ -6,18 +6,13 @@
  * the Glue table, with the bytes scanned and the cost shown, under "All time" and under a custom
  * period covering one year only.
  */
-import * as fs from 'node:fs';
-import * as net from 'node:net';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { DEFAULT_ACCESS_LOGS_PREFIX } from '../../lambda/loader/contract';
-import { localDatabase } from '../../local/data-api-server';
 import { LOCAL_LOG_BUCKET } from '../../local/ingestion';
 import { LOCAL_ACCOUNT_ID } from '../../local/athena/service';
-import { startLocalPlatform, type LocalPlatform } from '../../local/start';
 import {
   SHOTS,
   accessLogLine,
@@ -27,19 +22,18 @@ import {
   launchChromium,
   type LogRecord,
 } from './browser-harness';
+import { startInProcess, type InProcessPlatform } from '../support/local-platform';
 
 const ZONE = 'Asia/Tokyo';
 const SOURCE_BUCKET = 'media-bucket';
 /** 2024 in Tokyo (UTC+9): from 2024-01-01 00:00 to 2025-01-01 00:00 local time. */
 const TOKYO_2024 = { from: Date.parse('2023-12-31T15:00:00Z'), to: Date.parse('2024-12-31T15:00:00Z') };
 
-let platform: LocalPlatform;
+let running: InProcessPlatform;
 let browser: Browser;
 let page: Page;
-let dataDir: string;
-const lines = new Map<string, string>();
+let lines: Map<string, string>;
 const problems: string[] = [];
-const previousEnv = { ...process.env };
 
 /**
  * Records from December 2023 to March 2025: every operation S3 logs, the ones the loader keeps in
@@ -75,14 +69,6 @@ function history(): LogRecord[] {
   return records;
 }
 
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 /** Puts the records where S3 delivers them with date-based partitioning (EventTime): one object per day. */
 async function deliver(records: readonly LogRecord[]): Promise<void> {
   const region = process.env.AWS_REGION ?? 'us-east-1';
@@ -115,29 +101,12 @@ async function deliver(records: readonly LogRecord[]): Promise<void> {
 const records = history();
 
 beforeAll(async () => {
-  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'logs-athena-browser-'));
-  process.env.LOCAL_ATHENA_PORT = '0';
-  const argv = [
-    ...['--data-dir', dataDir, '--postgres-port', '0', '--data-api-port', '0'],
-    ...['--ingest-port', '0', '--no-generator', '--dashboard-port', String(await freePort())],
-  ];
-  platform = await startLocalPlatform(argv, () => {});
-  for (const line of platform.lines) {
-    const m = /^([a-z][a-z -]*): (.+)$/.exec(line);
-    if (m) lines.set(m[1]!, m[2]!);
-  }
+  running = await startInProcess('logs-athena-browser-');
+  lines = running.lines;
   await deliver(records);
   // The loader reads the new log objects into Postgres (only the records its rules keep).
-  const { db, client } = localDatabase(platform.context.dataApi.endpoint);
-  const count = async () => Number((await db.query('SELECT count(*)::int AS n FROM s3_access_logs'))[0]!.n);
-  try {
-    for (let i = 0; i < 600 && (await count()) < keptRecords(records).length; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    expect(await count()).toBe(keptRecords(records).length);
-  } finally {
-    client.destroy();
-  }
+  const kept = keptRecords(records).length;
+  expect(await running.waitForRows('s3_access_logs', kept)).toBe(kept);
   browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1280, height: 1000 }, timezoneId: ZONE });
   collectProblems(page, problems);
@@ -149,10 +118,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  await platform?.stop();
-  for (const key of Object.keys(process.env)) if (!(key in previousEnv)) delete process.env[key];
-  Object.assign(process.env, previousEnv);
-  if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+  await running?.stop();
 });
 
 describe('the access logs over full history on the local Athena, in Chromium', () => {

@@ -1,8 +1,17 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { FLAGS } from '../../local/args';
-import { LOCAL_CLUSTER_ARN, LOCAL_DATABASE, LOCAL_LOADER_SECRET_ARN } from '../../local/data-api-server';
+import {
+  LOCAL_CLUSTER_ARN,
+  LOCAL_DATABASE,
+  LOCAL_LOADER_SECRET_ARN,
+  localDatabase,
+} from '../../local/data-api-server';
 import type { LocalIngestionOptions } from '../../local/ingestion';
+import { startLocalPlatform, type LocalPlatform } from '../../local/start';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 
@@ -65,4 +74,64 @@ export function spawnStart(args: readonly string[]): Promise<RunningStart> {
       reject(new Error(`npm start exited with ${code} before it was ready:\n${out}`)),
     );
   });
+}
+
+/** `npm start` run in this process, for tests that drive it from a browser or the SDK. */
+export interface InProcessPlatform {
+  readonly platform: LocalPlatform;
+  /** The `name: value` lines it printed (`dashboard`, `password`, `ingest endpoint`, ...). */
+  readonly lines: Map<string, string>;
+  /** Its data folder (`--data-dir`), removed by `stop`. */
+  readonly dataDir: string;
+  /** Waits until `SELECT count(*) FROM <table>` reaches `rows` (the loader is asynchronous); returns the count. */
+  readonly waitForRows: (table: string, rows: number) => Promise<number>;
+  /** Stops it, removes its data folder and restores the environment variables it set. */
+  readonly stop: () => Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as net.AddressInfo).port;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/**
+ * Starts the local platform in this process with the local Athena, every port free, no generator,
+ * in a new temporary folder named after `prefix`.
+ */
+export async function startInProcess(prefix: string): Promise<InProcessPlatform> {
+  const previousEnv = { ...process.env };
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  process.env.LOCAL_ATHENA_PORT = '0';
+  const argv = [
+    ...['--data-dir', dataDir, '--postgres-port', '0', '--data-api-port', '0'],
+    ...['--ingest-port', '0', '--no-generator', '--dashboard-port', String(await freePort())],
+  ];
+  const platform = await startLocalPlatform(argv, () => {});
+  const lines = new Map<string, string>();
+  for (const line of platform.lines) {
+    const m = /^([a-z][a-z -]*): (.+)$/.exec(line);
+    if (m) lines.set(m[1]!, m[2]!);
+  }
+  const waitForRows = async (table: string, rows: number) => {
+    const { db, client } = localDatabase(platform.context.dataApi.endpoint);
+    const count = async () => Number((await db.query(`SELECT count(*)::int AS n FROM ${table}`))[0]!.n);
+    try {
+      for (let i = 0; i < 600 && (await count()) < rows; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      return await count();
+    } finally {
+      client.destroy();
+    }
+  };
+  const stop = async () => {
+    await platform.stop();
+    for (const key of Object.keys(process.env)) if (!(key in previousEnv)) delete process.env[key];
+    Object.assign(process.env, previousEnv);
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  };
+  return { platform, lines, dataDir, waitForRows, stop };
 }
