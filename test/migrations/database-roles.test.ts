@@ -395,6 +395,16 @@ describe('the real services work with exactly these grants', () => {
     expect(await countOf('s3_access_log_hourly')).toBeGreaterThan(0);
     expect(await countOf('rejected_rows')).toBeGreaterThan(0);
     expect(await countOf('loaded_objects')).toBe(3);
+    // The loader recomputed the metric rollups of the past days it loaded (a failed recompute never
+    // fails a load, so only the rollups and the empty pending list show that its grants suffice).
+    const [pending] = await t.db.query<{ n: number }>(
+      `SELECT CAST(count(*) AS integer) AS n FROM metric_rollup_pending WHERE dataset IN ('usage', 's3_access_logs')`,
+    );
+    expect(pending!.n).toBe(0);
+    const rolled = await t.db.query<{ dataset: string }>(
+      'SELECT DISTINCT dataset FROM metric_rollup_days ORDER BY dataset',
+    );
+    expect(rolled.map((r) => r.dataset)).toEqual(['s3_access_logs', 'usage']);
   });
 
   test('the dashboard serves every API and ends sessions on logout', async () => {
