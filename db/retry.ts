@@ -25,6 +25,12 @@ export interface RetryOptions {
 
 export const DEFAULT_RETRY = { baseDelayMs: 250, maxDelayMs: 10_000, budgetMs: 60_000 } as const;
 
+/**
+ * Retries of the functions a deploy runs (schema migrations, role passwords): a deploy waits up to
+ * 10 minutes for a paused cluster to resume instead of failing.
+ */
+export const DEPLOY_RETRY = { maxDelayMs: 15_000, budgetMs: 10 * 60 * 1000 } as const;
+
 const RETRYABLE_NAMES = new Set([
   'DatabaseResumingException',
   'ThrottlingException',

@@ -1,6 +1,6 @@
 import { structuredLogger } from '../shared/log';
 import { createS3Client, s3ObjectWriter } from '../shared/s3';
-import { datasetFromPath, ingest, IngestError, StorageError } from './ingest';
+import { datasetNameFromPath, ingest, IngestError, StorageError } from './ingest';
 
 /** The parts of a Lambda Function URL request (payload format 2.0) the ingest function reads. */
 export interface FunctionUrlEvent {
@@ -38,7 +38,7 @@ function header(event: FunctionUrlEvent, name: string): string | undefined {
  */
 export async function handler(event: FunctionUrlEvent): Promise<FunctionUrlResult> {
   const requestId = event.requestContext.requestId;
-  const dataset = event.rawPath.replace(/^\/+|\/+$/g, '');
+  const dataset = datasetNameFromPath(event.rawPath);
   const bucket = process.env.LAKE_BUCKET;
   if (!bucket) {
     log.error({
@@ -62,7 +62,7 @@ export async function handler(event: FunctionUrlEvent): Promise<FunctionUrlResul
     const response = await ingest(
       { writer, bucket },
       {
-        datasetName: datasetFromPath(event.rawPath).name,
+        datasetName: dataset,
         body,
         contentType: header(event, 'content-type'),
         contentEncoding: header(event, 'content-encoding'),

@@ -149,13 +149,13 @@ const NDJSON_TYPES = ['application/x-ndjson', 'application/ndjson'];
 const GZIP_TYPES = ['application/gzip', 'application/x-gzip'];
 
 /** How a request's Content-Type says to read its body. */
-export type BodyKind = 'json' | 'ndjson' | 'gzip' | 'unnamed';
+type BodyKind = 'json' | 'ndjson' | 'gzip' | 'unnamed';
 
 /**
  * Reads the Content-Type: a JSON or NDJSON type (optionally `charset=utf-8`), a gzip type, or none.
  * Anything else, or another charset, is a 415 that names the accepted types.
  */
-export function bodyKind(contentType: string | undefined): BodyKind {
+function bodyKind(contentType: string | undefined): BodyKind {
   if (contentType === undefined || contentType.trim() === '') return 'unnamed';
   const [type, ...params] = contentType.split(';').map((part) => part.trim().toLowerCase());
   const accepted =
@@ -187,7 +187,7 @@ const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
  * The body as text: UTF-8 (invalid bytes are a 400, they would otherwise be replaced silently), a
  * leading byte order mark dropped, for arrays and NDJSON alike.
  */
-export function bodyText(body: Buffer): string {
+function bodyText(body: Buffer): string {
   try {
     return UTF8.decode(body);
   } catch {
@@ -260,9 +260,14 @@ export function parseRecords(text: string, contentType?: string): unknown[] {
   return records;
 }
 
+/** The name a request path `/<dataset>` gives, without its slashes; empty when it names none. */
+export function datasetNameFromPath(path: string): string {
+  return path.replace(/^\/+|\/+$/g, '');
+}
+
 /** The dataset named by a request path `/<dataset>`; 404 listing the known ones otherwise. */
 export function datasetFromPath(path: string): Dataset {
-  const name = path.replace(/^\/+|\/+$/g, '');
+  const name = datasetNameFromPath(path);
   if (name === '') {
     throw new IngestError(
       404,

@@ -31,7 +31,7 @@ const log = structuredLogger();
 /** SQS handler: loads the object of each message, reporting failures per message. */
 export async function handler(event: SqsEvent): Promise<SqsBatchResponse> {
   const { failed } = await processMessages(
-    { reader, db, routing, accessLogRules, batchSize, log },
+    { reader, db, routing, accessLogRules, batchSize },
     event.Records ?? [],
     log,
     { maxReceiveCount },

@@ -91,6 +91,13 @@ export class ObjectLoadError extends Error {
 /** Rows per batch when `batchSize` is not given. */
 export const DEFAULT_BATCH_SIZE = 1000;
 const REJECTED_BATCH = 100;
+/** Longest raw line kept with a rejection in `rejected_rows`. */
+const MAX_RAW_LINE = 10_000;
+
+/** A raw line as kept with a rejection: at most `MAX_RAW_LINE` characters. */
+function truncateLine(line: string): string {
+  return line.length > MAX_RAW_LINE ? `${line.slice(0, MAX_RAW_LINE)}...` : line;
+}
 
 /** Normalises an ETag to its bare form (S3 returns it quoted, notifications unquoted). */
 export function bareEtag(etag: string): string {
@@ -247,7 +254,7 @@ async function loadBody(
         object_key: ref.key,
         line_number: r.lineNumber,
         reason: escapeUnstorable(r.reason),
-        raw_line: escapeUnstorable(r.raw),
+        raw_line: escapeUnstorable(truncateLine(r.raw)),
       })),
     );
   };

@@ -1,6 +1,5 @@
 import type { Dataset } from '../../datasets/types';
 import { recordValidator } from '../../datasets/validate';
-import { truncateLine } from './stored-text';
 import type { ObjectParser, ParseResult } from './types';
 
 /**
@@ -19,19 +18,28 @@ export function ndjsonParser(dataset: Dataset): ObjectParser {
           yield { kind: 'skipped' };
           continue;
         }
-        const raw = truncateLine(line);
         let value: unknown;
         try {
           value = JSON.parse(line);
         } catch (err) {
-          yield { kind: 'rejected', lineNumber, reason: `invalid JSON: ${(err as Error).message}`, raw };
+          yield {
+            kind: 'rejected',
+            lineNumber,
+            reason: `invalid JSON: ${(err as Error).message}`,
+            raw: line,
+          };
           continue;
         }
         const result = validate(value);
         if (result.ok) {
-          yield { kind: 'row', row: result.record, lineNumber, raw };
+          yield { kind: 'row', row: result.record, lineNumber, raw: line };
         } else {
-          yield { kind: 'rejected', lineNumber, reason: result.errors.map((e) => e.message).join(' '), raw };
+          yield {
+            kind: 'rejected',
+            lineNumber,
+            reason: result.errors.map((e) => e.message).join(' '),
+            raw: line,
+          };
         }
       }
     },

@@ -62,8 +62,9 @@ export async function processMessages(
         options.maxReceiveCount !== undefined &&
         receiveCount !== undefined &&
         receiveCount >= options.maxReceiveCount;
-      if (isRetryableDataApiError(err) && !lastDelivery) {
-        databaseUnavailable = true;
+      const retryable = isRetryableDataApiError(err);
+      if (retryable) databaseUnavailable = true;
+      if (retryable && !lastDelivery) {
         log.warn({
           message: 'database unavailable (resuming or throttled); messages will be retried',
           messageId: message.messageId,
@@ -72,7 +73,6 @@ export async function processMessages(
           error: (err as Error).message,
         });
       } else {
-        if (isRetryableDataApiError(err)) databaseUnavailable = true;
         log.error({
           message: lastDelivery ? 'object moved to the dead-letter queue' : 'object failed',
           messageId: message.messageId,

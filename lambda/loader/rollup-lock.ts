@@ -28,7 +28,7 @@ import type { Database } from '../../db/database';
  */
 
 /** A signed 32-bit integer derived from `text`, stable across processes and versions. */
-export function lockKey(text: string): number {
+function lockKey(text: string): number {
   return createHash('sha256').update(text).digest().readInt32BE(0);
 }
 

@@ -47,7 +47,7 @@ export interface UpsertOutcome {
 const DATA_ERROR_CLASSES = new Set(['21', '22', '23', '54']);
 
 /** Whether a failed statement failed because of the values it carried. */
-export function isDataError(err: unknown): boolean {
+function isDataError(err: unknown): boolean {
   if (isRetryableDataApiError(err)) return false;
   const state = (err as { sqlState?: unknown }).sqlState;
   return typeof state === 'string' && DATA_ERROR_CLASSES.has(state.slice(0, 2));

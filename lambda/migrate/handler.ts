@@ -1,5 +1,6 @@
 import { databaseFromEnv } from '../../db/data-api';
 import type { Database } from '../../db/database';
+import { DEPLOY_RETRY } from '../../db/retry';
 import { MIGRATIONS } from '../../migrations/index';
 import { handleMigrationEvent, type OnEventRequest, type OnEventResponse } from './migrate';
 
@@ -10,12 +11,10 @@ import { handleMigrationEvent, type OnEventRequest, type OnEventResponse } from 
  * database instead of failing.
  */
 
-export const MIGRATION_RETRY_BUDGET_MS = 10 * 60 * 1000;
-
 let db: Database | undefined;
 
 function database(): Database {
-  db ??= databaseFromEnv(process.env, { budgetMs: MIGRATION_RETRY_BUDGET_MS, maxDelayMs: 15_000 });
+  db ??= databaseFromEnv(process.env, DEPLOY_RETRY);
   return db;
 }
 

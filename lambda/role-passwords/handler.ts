@@ -5,6 +5,7 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import { databaseFromEnv } from '../../db/data-api';
 import type { Database } from '../../db/database';
+import { DEPLOY_RETRY } from '../../db/retry';
 import { ROLE_PASSWORDS_RESOURCE_ID, ROLE_SECRETS_ENV } from './contract';
 import { parseRoleSecrets, setRolePasswords, type SecretStore } from './role-passwords';
 
@@ -16,9 +17,6 @@ import { parseRoleSecrets, setRolePasswords, type SecretStore } from './role-pas
  * with any event other than Delete, it does the same: that is how a secret rotated by hand reaches
  * its role (docs/security.md).
  */
-
-/** Data API retries through a resuming database, as for the migrations. */
-const RETRY = { budgetMs: 10 * 60 * 1000, maxDelayMs: 15_000 };
 
 let db: Database | undefined;
 const secrets = new SecretsManagerClient({});
@@ -44,7 +42,7 @@ export async function handler(event: RolePasswordsEvent = {}) {
     return { PhysicalResourceId: event.PhysicalResourceId ?? ROLE_PASSWORDS_RESOURCE_ID };
   }
   const roles = parseRoleSecrets(process.env[ROLE_SECRETS_ENV]);
-  db ??= databaseFromEnv(process.env, RETRY);
+  db ??= databaseFromEnv(process.env, DEPLOY_RETRY);
   const set = await setRolePasswords(db, store, roles, (line) => console.log(line));
   return { PhysicalResourceId: ROLE_PASSWORDS_RESOURCE_ID, Data: { Roles: set.join(',') } };
 }

@@ -29,9 +29,9 @@ export class RolePasswordError extends Error {
 
 /** The generated login password: 32 letters and digits, as Secrets Manager generates the others. */
 const LOGIN_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
-export const LOGIN_PASSWORD_LENGTH = 32;
+const LOGIN_PASSWORD_LENGTH = 32;
 
-export function generateLoginPassword(): string {
+function generateLoginPassword(): string {
   let out = '';
   for (let i = 0; i < LOGIN_PASSWORD_LENGTH; i++) out += LOGIN_ALPHABET[randomInt(LOGIN_ALPHABET.length)];
   return out;

@@ -15,7 +15,7 @@ import { createHash, createHmac, pbkdf2Sync, randomBytes } from 'node:crypto';
  */
 
 /** Iterations Postgres uses by default (`scram_iterations`). */
-export const SCRAM_ITERATIONS = 4096;
+const SCRAM_ITERATIONS = 4096;
 
 const PRINTABLE_ASCII = /^[\x20-\x7e]+$/;
 

@@ -114,6 +114,23 @@ describe('a row the database cannot store', () => {
     }
   });
 
+  it('is kept with its line cut to 10,000 characters, as a line that could not be parsed', async () => {
+    await t.pg.exec(
+      'ALTER TABLE s3_access_logs ADD CONSTRAINT short_agent CHECK (length(user_agent) < 10000)',
+    );
+    try {
+      const key = 's3-access-logs/2019-02-06-00-00-00-LONG';
+      const lines = [accessLogLine('REQ1'), accessLogLine('REQ2', 'a'.repeat(20_000))];
+      const outcome = await loadObject(deps({ [`logs/${key}`]: lines.join('\n') }), { bucket: 'logs', key });
+      expect(outcome).toMatchObject({ status: 'loaded', rowsInserted: 1, rowsRejected: 1 });
+      const [rejected] = await rejectedRows();
+      expect(rejected.reason).toMatch(/short_agent/);
+      expect(rejected.raw_line).toBe(`${lines[1].slice(0, 10_000)}...`);
+    } finally {
+      await t.pg.exec('ALTER TABLE s3_access_logs DROP CONSTRAINT short_agent');
+    }
+  });
+
   it('is never confused with a database that is resuming: the load fails to be retried, nothing is rejected', async () => {
     let failures = 1;
     const resumeOnce = (sql: string) => {

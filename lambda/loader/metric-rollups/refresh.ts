@@ -26,7 +26,7 @@ import { CLAIM_PENDING_SQL, DUE_EXPRESSION, recomputeDaysSql } from './sql';
 const DAY_MS = 86_400_000;
 
 /** Days recomputed per transaction. */
-export const DAYS_PER_REFRESH = 31;
+const DAYS_PER_REFRESH = 31;
 
 /** Whether a dataset has metric rollups: every dataset the metrics view charts. */
 export function hasMetricRollups(dataset: Dataset): boolean {

@@ -32,16 +32,16 @@ function sourceColumns(dataset: Dataset): string[] {
 }
 
 /**
- * Whether `:dataset` has a pending day that is over (the current day waits until it ends): an
- * expression, so that another statement can carry it.
+ * The pending days of `:dataset` that are due: over (the current day keeps changing, so it is read
+ * from the rows until it ends).
  */
-export const DUE_EXPRESSION = `EXISTS (
-  SELECT 1 FROM metric_rollup_pending WHERE dataset = :dataset AND day + interval '24 hours' <= now()
-)`;
+const DUE_DAYS = `metric_rollup_pending WHERE dataset = :dataset AND day + interval '24 hours' <= now()`;
+
+/** Whether `:dataset` has a due day: an expression, so that another statement can carry it. */
+export const DUE_EXPRESSION = `EXISTS (SELECT 1 FROM ${DUE_DAYS})`;
 
 /**
- * Claims up to `:limit` pending days of `:dataset` that are over (the current day keeps changing,
- * so it is read from the rows until it ends), oldest first. Each is locked in order and deleted from
+ * Claims up to `:limit` due days of `:dataset`, oldest first. Each is locked in order and deleted from
  * the pending table, with the rollups it holds: a writer whose trigger upserts one of them waits
  * until the claim commits and then marks it again, and a writer that marked it before holds it
  * until its rows commit, so the recompute that follows sees them. Returns the days (ISO, UTC).
@@ -49,8 +49,7 @@ export const DUE_EXPRESSION = `EXISTS (
 export const CLAIM_PENDING_SQL = `WITH claimed AS (
   DELETE FROM metric_rollup_pending
   WHERE dataset = :dataset AND day IN (
-    SELECT day FROM metric_rollup_pending
-    WHERE dataset = :dataset AND day + interval '24 hours' <= now()
+    SELECT day FROM ${DUE_DAYS}
     ORDER BY day LIMIT :limit FOR UPDATE
   )
   RETURNING day

@@ -1,6 +1,5 @@
 import { hash } from 'node:crypto';
 import type { Dataset } from '../../../datasets/types';
-import { truncateLine } from '../stored-text';
 import type { ObjectParser, ParsedRow, ParseResult } from '../types';
 import { isLineError, parseS3AccessLogLine } from './parser';
 import { HourlyRollupTracker } from './rollups';
@@ -52,7 +51,7 @@ export function s3AccessLogParser(
         if (isLineError(result)) {
           // Blank lines (a CRLF file's last line, padding) are skipped; every other bad line is kept.
           if (isBlank(line)) yield { kind: 'skipped' };
-          else yield { kind: 'rejected', lineNumber, reason: result.error, raw: truncateLine(line) };
+          else yield { kind: 'rejected', lineNumber, reason: result.error, raw: line };
           continue;
         }
         if (!keepRecord(result, rules)) {

@@ -17,7 +17,7 @@ import { readTrailingFields } from './trailing-fields';
  * general purpose bucket), following the AWS documentation field by field:
  * https://docs.aws.amazon.com/AmazonS3/latest/userguide/LogFormat.html
  *
- * One pass over the line by index (`field-scanner.ts`), numbers and timestamps read from the
+ * One pass over the line by index (`field-readers.ts`), numbers and timestamps read from the
  * characters, no allocation beyond the values themselves. It validates every field it types, so a
  * misaligned or truncated line is rejected with the field at fault instead of being loaded with
  * shifted columns.
