@@ -21,6 +21,12 @@ type Resource = ReturnType<typeof allResources>[number][2];
 
 const props = (r: Resource) => (r.Properties ?? {}) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
+/** Whether a resource's tags (a Key/Value list, or a map) carry the Project cost allocation tag. */
+const hasProjectTag = (tags: unknown): boolean =>
+  Array.isArray(tags)
+    ? tags.some((t: { Key?: string; Value?: string }) => t.Key === 'Project' && t.Value === 'analytics')
+    : (tags as Record<string, string> | undefined)?.Project === 'analytics';
+
 /** The cost warnings each hosting is meant to raise at synth (its only findings). */
 const HOSTING_COST_WARNINGS: Record<string, Finding[]> = {
   'ecs-express': [
@@ -187,10 +193,7 @@ describe.each(DASHBOARD_HOSTINGS)('with dashboardHosting=%s', (hosting) => {
       for (const [stack, id, r] of resources) {
         const tags = props(r).Tags as unknown;
         if (tags === undefined) continue;
-        const hasProject = Array.isArray(tags)
-          ? tags.some((t: { Key?: string; Value?: string }) => t.Key === 'Project' && t.Value === 'analytics')
-          : (tags as Record<string, string>).Project === 'analytics';
-        expect(hasProject, `${stack}/${id}`).toBe(true);
+        expect(hasProjectTag(tags), `${stack}/${id}`).toBe(true);
       }
     });
 
@@ -200,11 +203,7 @@ describe.each(DASHBOARD_HOSTINGS)('with dashboardHosting=%s', (hosting) => {
       for (const [stack, id, r] of resources) {
         const tagProperty = taggable.get(r.Type);
         if (!tagProperty) continue;
-        const tags = props(r)[tagProperty] as unknown;
-        const hasProject = Array.isArray(tags)
-          ? tags.some((t: { Key?: string; Value?: string }) => t.Key === 'Project' && t.Value === 'analytics')
-          : (tags as Record<string, string> | undefined)?.Project === 'analytics';
-        if (!hasProject) untagged.push(`${stack}/${id} (${r.Type})`);
+        if (!hasProjectTag(props(r)[tagProperty])) untagged.push(`${stack}/${id} (${r.Type})`);
       }
       expect(untagged).toEqual([]);
     });

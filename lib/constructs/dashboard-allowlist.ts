@@ -2,6 +2,7 @@ import { Token } from 'aws-cdk-lib';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 import { checkCidr, isIpv6Cidr } from '../cidr';
+import { checkWholeNumber } from './prop-checks';
 
 export interface DashboardAllowlistProps {
   /** Name prefix of the web ACL, its IP sets and its metrics. */
@@ -42,14 +43,11 @@ export class DashboardAllowlist extends Construct {
       if (problem) throw new Error(`${id}: dashboardAllowedCidrs contains "${cidr}": ${problem}`);
     }
     const loginLimit = props.loginRequestsPer5Minutes ?? 100;
-    if (
-      !Token.isUnresolved(loginLimit) &&
-      (!Number.isInteger(loginLimit) || loginLimit < 10 || loginLimit > 2_000_000_000)
-    ) {
-      throw new Error(
-        `${id}: loginRequestsPer5Minutes ${loginLimit} must be a whole number of at least 10 (AWS WAF's lowest rate limit).`,
-      );
-    }
+    checkWholeNumber(this.node.path, 'loginRequestsPer5Minutes', loginLimit, {
+      min: 10,
+      max: 2_000_000_000,
+      why: "AWS WAF's rate limits",
+    });
     const visibility = (metric: string): wafv2.CfnWebACL.VisibilityConfigProperty => ({
       cloudWatchMetricsEnabled: true,
       sampledRequestsEnabled: true,

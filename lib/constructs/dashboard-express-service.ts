@@ -6,7 +6,6 @@ import type * as ecrAssets from 'aws-cdk-lib/aws-ecr-assets';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { DASHBOARD_PORT, dashboardImage, grantImagePull } from './dashboard-image';
 import {
@@ -48,8 +47,6 @@ export interface DashboardExpressServiceProps extends DashboardDataProps {
  */
 export class DashboardExpressService extends Construct {
   public readonly service: ecs.CfnExpressGatewayService;
-  /** The secret holding the login password (`loginPassword`): the dashboard's own secret. */
-  public readonly passwordSecret: secretsmanager.ISecret;
   public readonly taskRole: iam.Role;
   public readonly executionRole: iam.Role;
   public readonly infrastructureRole: iam.Role;
@@ -105,7 +102,6 @@ export class DashboardExpressService extends Construct {
     );
 
     this.image = dashboardImage(this, 'Image');
-    this.passwordSecret = props.databaseSecret;
 
     const logGroup = new logs.LogGroup(this, 'Logs', {
       retention: props.logRetentionDays,

@@ -3,7 +3,6 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
-import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { checkCidr } from '../cidr';
 import { AppFunction } from './app-function';
@@ -59,8 +58,6 @@ export interface DashboardFunctionProps extends DashboardDataProps {
 export class DashboardFunction extends Construct {
   public readonly function: AppFunction;
   public readonly functionUrl: lambda.FunctionUrl;
-  /** The secret holding the login password (`loginPassword`): the dashboard's own secret. */
-  public readonly passwordSecret: secretsmanager.ISecret;
   /** `https://<url-id>.lambda-url.<region>.on.aws/`: the Function URL. */
   public readonly url: string;
 
@@ -71,7 +68,6 @@ export class DashboardFunction extends Construct {
       const problem = checkCidr(cidr);
       if (problem) throw new Error(`${id}: dashboardAllowedCidrs contains "${cidr}": ${problem}`);
     }
-    this.passwordSecret = props.databaseSecret;
     this.function = new AppFunction(this, 'Function', {
       entry: DASHBOARD_FUNCTION_ENTRY,
       description: 'The dashboard behind a Function URL (login, charts, Athena, static files)',
@@ -124,12 +120,6 @@ export class DashboardFunction extends Construct {
    * timeouts. https://docs.aws.amazon.com/lambda/latest/dg/urls-monitoring.html
    */
   metricServerErrors(period: Duration): cloudwatch.IMetric {
-    return new cloudwatch.Metric({
-      namespace: 'AWS/Lambda',
-      metricName: 'Url5xxCount',
-      dimensionsMap: { FunctionName: this.function.functionName },
-      statistic: cloudwatch.Stats.SUM,
-      period,
-    });
+    return this.function.metric('Url5xxCount', { statistic: cloudwatch.Stats.SUM, period });
   }
 }

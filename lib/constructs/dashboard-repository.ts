@@ -1,7 +1,8 @@
-import { DefaultStackSynthesizer, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { DefaultStackSynthesizer, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
+import { checkWholeNumber } from './prop-checks';
 
 export interface DashboardRepositoryProps {
   /** Name of the repository; the dashboard stack's synthesizer publishes its image here. */
@@ -26,12 +27,11 @@ export class DashboardRepository extends Construct {
   constructor(scope: Construct, id: string, props: DashboardRepositoryProps) {
     super(scope, id);
     const keepImages = props.keepImages ?? 10;
-    if (
-      !Token.isUnresolved(keepImages) &&
-      (!Number.isInteger(keepImages) || keepImages < 2 || keepImages > 1000)
-    ) {
-      throw new Error(`${id}: keepImages ${keepImages} must be a whole number from 2 to 1000.`);
-    }
+    checkWholeNumber(this.node.path, 'keepImages', keepImages, {
+      min: 2,
+      max: 1000,
+      why: 'images a lifecycle rule keeps',
+    });
 
     this.repository = new ecr.Repository(this, 'Repository', {
       repositoryName: props.repositoryName,

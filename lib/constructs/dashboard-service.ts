@@ -4,7 +4,6 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as ecr from 'aws-cdk-lib/aws-ecr';
 import type * as ecrAssets from 'aws-cdk-lib/aws-ecr-assets';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { DASHBOARD_PORT, dashboardImage, grantImagePull } from './dashboard-image';
 import {
@@ -36,8 +35,6 @@ export interface DashboardServiceProps extends DashboardDataProps {
  */
 export class DashboardService extends Construct {
   public readonly service: apprunner.CfnService;
-  /** The secret holding the login password (`loginPassword`): the dashboard's own secret. */
-  public readonly passwordSecret: secretsmanager.ISecret;
   public readonly instanceRole: iam.Role;
   public readonly accessRole: iam.Role;
   public readonly image: ecrAssets.DockerImageAsset;
@@ -54,7 +51,6 @@ export class DashboardService extends Construct {
     const stack = Stack.of(this);
 
     this.image = dashboardImage(this, 'Image');
-    this.passwordSecret = props.databaseSecret;
 
     this.accessRole = new iam.Role(this, 'AccessRole', {
       assumedBy: new iam.ServicePrincipal('build.apprunner.amazonaws.com'),

@@ -7,6 +7,7 @@ import { Construct } from 'constructs';
 import { ROLE_SECRETS_ENV, type RoleSecret } from '../../lambda/role-passwords/contract';
 import { DATABASE_ROLES } from '../../migrations/roles';
 import { AppFunction } from './app-function';
+import { grantDataApi } from './data-api-access';
 import { acknowledgeFunctionFindings } from './function-findings';
 import { functionProvider } from './function-provider';
 
@@ -75,10 +76,7 @@ export class DatabaseRoleLogins extends Construct {
         [ROLE_SECRETS_ENV]: roleSecrets,
       },
     });
-    // grantDataApiAccess also grants reading the cluster's own secret, the master, when the cluster knows it.
-    props.cluster.grantDataApiAccess(this.function);
-    const clusterSecret = (props.cluster as { readonly secret?: secretsmanager.ISecret }).secret;
-    if (clusterSecret !== props.masterSecret) props.masterSecret.grantRead(this.function);
+    grantDataApi(this.function, props.cluster, props.masterSecret);
     this.dashboardSecret.grantRead(this.function);
     this.loaderSecret.grantRead(this.function);
     // Only to add the generated login password to the dashboard's secret.

@@ -75,22 +75,18 @@ export class IngestEndpoint extends Construct implements IIngestEndpoint {
       // Url5xxCount also counts "server-side errors, such as function errors and timeouts", so this
       // one metric sees every failure an alarm on Errors would, and the 5xx answers Errors misses.
       // https://docs.aws.amazon.com/lambda/latest/dg/urls-monitoring.html
-      this.serverErrorsAlarm = new cloudwatch.Metric({
-        namespace: 'AWS/Lambda',
-        metricName: 'Url5xxCount',
-        dimensionsMap: { FunctionName: this.function.functionName },
-        statistic: 'Sum',
-        period: Duration.minutes(5),
-      }).createAlarm(this, 'ServerErrorsAlarm', {
-        alarmDescription:
-          'The ingest endpoint answered requests with a 5xx (the lake could not be written, or the function ' +
-          "failed or timed out): batches could not be stored. Check the ingest function's log group for " +
-          "'ingest request failed' lines and for errors.",
-        threshold: 0,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-        evaluationPeriods: 1,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      });
+      this.serverErrorsAlarm = this.function
+        .metric('Url5xxCount', { statistic: cloudwatch.Stats.SUM, period: Duration.minutes(5) })
+        .createAlarm(this, 'ServerErrorsAlarm', {
+          alarmDescription:
+            'The ingest endpoint answered requests with a 5xx (the lake could not be written, or the function ' +
+            "failed or timed out): batches could not be stored. Check the ingest function's log group for " +
+            "'ingest request failed' lines and for errors.",
+          threshold: 0,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+          evaluationPeriods: 1,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        });
       this.serverErrorsAlarm.addAlarmAction(new actions.SnsAction(props.alertsTopic));
     }
   }

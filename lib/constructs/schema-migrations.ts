@@ -6,6 +6,7 @@ import { Construct } from 'constructs';
 import { migrationsHash } from '../../migrations/runner';
 import { MIGRATIONS, type Migration } from '../../migrations/index';
 import { AppFunction } from './app-function';
+import { grantDataApi } from './data-api-access';
 import { acknowledgeFunctionFindings } from './function-findings';
 import { functionProvider } from './function-provider';
 
@@ -51,10 +52,7 @@ export class SchemaMigrations extends Construct {
         DB_NAME: props.databaseName,
       },
     });
-    // grantDataApiAccess also grants reading the cluster's own secret, when the cluster knows it.
-    props.cluster.grantDataApiAccess(this.function);
-    const clusterSecret = (props.cluster as { readonly secret?: secretsmanager.ISecret }).secret;
-    if (clusterSecret !== props.secret) props.secret.grantRead(this.function);
+    grantDataApi(this.function, props.cluster, props.secret);
     acknowledgeFunctionFindings(this.function);
 
     const provider = functionProvider(this, this.function, props.logRetentionDays);

@@ -171,7 +171,7 @@ export class DashboardStack extends Stack {
       description:
         'Login password: aws secretsmanager get-secret-value --query SecretString --output text --secret-id <this> ' +
         '| jq -r .loginPassword',
-      value: this.dashboard.passwordSecret.secretArn,
+      value: props.secret.secretArn,
     });
   }
 }

@@ -8,6 +8,7 @@ import { DashboardAllowlist } from '../../lib/constructs/dashboard-allowlist';
 import { DashboardRepository } from '../../lib/constructs/dashboard-repository';
 import { DashboardStack } from '../../lib/stacks/dashboard-stack';
 import { cdkJsonContext, costWarning, REQUIRED_CONTEXT, synthApp, type Finding } from '../support/synth';
+import { statements as policyStatements } from './constructs/bare-stack';
 
 interface Synth {
   dashboard: Template;
@@ -45,15 +46,6 @@ function expectLoginRateRule(dashboard: Template): void {
   const matches = JSON.stringify(rate!.Statement.RateBasedStatement.ScopeDownStatement);
   expect(matches).toContain('"SearchString":"/login"');
   expect(matches).toContain('"SearchString":"POST"');
-}
-
-/** Every statement of the stack's IAM policies. */
-function statementsOf(
-  template: Template,
-): Array<{ Action: string | string[]; Resource: unknown; Effect: string }> {
-  return Object.values(template.findResources('AWS::IAM::Policy')).flatMap(
-    (p) => (p.Properties as { PolicyDocument: { Statement: never[] } }).PolicyDocument.Statement,
-  );
 }
 
 /** What every hosting's runtime role may do, and nothing broader. */
@@ -270,15 +262,7 @@ describe('Dashboard stack', () => {
   });
 
   test('instance role: Data API on the cluster, Athena on the one workgroup, no "*" action anywhere', () => {
-    const policies = Object.values(base.dashboard.findResources('AWS::IAM::Policy'));
-    const statements = policies.flatMap(
-      (p) =>
-        (
-          p.Properties as {
-            PolicyDocument: { Statement: { Action: string | string[]; Resource: unknown }[] };
-          }
-        ).PolicyDocument.Statement,
-    );
+    const statements = policyStatements(base.dashboard);
     const actions = statements.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
     expect(actions).not.toContain('*');
     expect(actions.filter((a) => a.endsWith(':*'))).toEqual([]);
@@ -531,7 +515,7 @@ describe('Dashboard on ECS Express Mode (dashboardHosting=ecs-express)', () => {
         },
       ],
     });
-    const exec = statementsOf(express.dashboard).flatMap((s) => [s.Action].flat());
+    const exec = policyStatements(express.dashboard).flatMap((s) => [s.Action].flat());
     expect(exec).toEqual(expect.arrayContaining(['ecr:BatchGetImage', 'ecr:GetAuthorizationToken']));
   });
 

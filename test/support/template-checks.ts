@@ -140,10 +140,6 @@ export interface DatabaseClient {
   readonly environment: Record<string, unknown>;
 }
 
-function roleOf(app: SynthResult, stack: string, arn: unknown): string | undefined {
-  return resolveResource(app, stack, arn);
-}
-
 /**
  * Every function, App Runner service and ECS Express service whose environment names a database
  * secret (`DB_SECRET_ARN`), with the role its code runs as.
@@ -157,15 +153,15 @@ export function databaseClients(app: SynthResult): DatabaseClient[] {
       let role: string | undefined;
       let environment: Record<string, unknown> = {};
       if (r.Type === 'AWS::Lambda::Function') {
-        role = roleOf(app, stack, r.Properties.Role);
+        role = resolveResource(app, stack, r.Properties.Role);
         environment = r.Properties.Environment?.Variables ?? {};
       } else if (r.Type === 'AWS::AppRunner::Service') {
-        role = roleOf(app, stack, r.Properties.InstanceConfiguration?.InstanceRoleArn);
+        role = resolveResource(app, stack, r.Properties.InstanceConfiguration?.InstanceRoleArn);
         environment = pairs(
           r.Properties.SourceConfiguration?.ImageRepository?.ImageConfiguration?.RuntimeEnvironmentVariables,
         );
       } else if (r.Type === 'AWS::ECS::ExpressGatewayService') {
-        role = roleOf(app, stack, r.Properties.TaskRoleArn);
+        role = resolveResource(app, stack, r.Properties.TaskRoleArn);
         environment = pairs(r.Properties.PrimaryContainer?.Environment);
       } else continue;
       if (environment.DB_SECRET_ARN === undefined) continue;
