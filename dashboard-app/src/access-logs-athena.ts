@@ -24,10 +24,11 @@ import type { AthenaStatement } from './athena';
 import { num } from './charts';
 import type { AccessLogKeyResponse, AccessLogOverview, TrafficUnit } from './contract';
 import {
+  answerRange,
   counted,
+  recentRequests,
   trafficPoints,
   trafficTotals,
-  trafficUnit,
   type AccessLogAnswer,
   type AccessLogFilter,
 } from './access-logs';
@@ -214,18 +215,14 @@ export async function athenaAccessLogOverview(
   f: AccessLogFilter & { readonly buckets: readonly string[] },
 ): Promise<AccessLogAnswer<AccessLogOverview>> {
   const scope: AthenaLogScope = { buckets: f.buckets, from: f.from, to: f.to };
-  const unit = trafficUnit(f.from, f.to);
-  const traffic = await rows(athenaTrafficQuery(scope, unit));
+  const range = answerRange(f, 'athena');
+  const traffic = await rows(athenaTrafficQuery(scope, range.unit));
   const lists = byKind(await rows(athenaListsQuery(scope, OVERVIEW_LISTS)));
   const list = (kind: string) => counted(lists.get(kind) ?? [], 'label');
   const points = trafficPoints(traffic);
   const totals = trafficTotals(points);
   return {
-    from: f.from.toISOString(),
-    to: f.to.toISOString(),
-    bucket: f.bucket ?? null,
-    unit,
-    engine: 'athena',
+    ...range,
     totals,
     series: points,
     buckets: list('bucket').map((r) => ({ bucket: r.label, requests: r.requests })),
@@ -249,29 +246,16 @@ export async function athenaAccessLogKey(
   f: AccessLogFilter & { readonly buckets: readonly string[]; readonly key: string },
 ): Promise<AccessLogAnswer<AccessLogKeyResponse>> {
   const scope: AthenaLogScope = { buckets: f.buckets, from: f.from, to: f.to, key: f.key };
-  const unit = trafficUnit(f.from, f.to);
-  const traffic = await rows(athenaTrafficQuery(scope, unit));
+  const range = answerRange(f, 'athena');
+  const traffic = await rows(athenaTrafficQuery(scope, range.unit));
   const lists = byKind(await rows(athenaListsQuery(scope, KEY_LISTS)));
   const recent = await rows(athenaRecentQuery(scope));
-  const text = (v: unknown) => (v === null || v === undefined ? null : String(v));
   return {
     key: f.key,
-    from: f.from.toISOString(),
-    to: f.to.toISOString(),
-    bucket: f.bucket ?? null,
-    unit,
-    engine: 'athena',
+    ...range,
     series: trafficPoints(traffic),
     statuses: counted(lists.get('status') ?? [], 'label'),
     requesters: counted(lists.get('requester') ?? [], 'label'),
-    recent: recent.map((r) => ({
-      at: num(r.at_ms) ?? 0,
-      bucket: String(r.bucket),
-      operation: text(r.operation),
-      status: num(r.status),
-      bytes: num(r.bytes),
-      requester: text(r.requester),
-      errorCode: text(r.error),
-    })),
+    recent: recentRequests(recent),
   };
 }

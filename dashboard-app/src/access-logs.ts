@@ -84,7 +84,7 @@ export function readAccessLogKeyRequest(
 }
 
 /** The traffic chart's bucket: as the metrics' line chart, but hours at the finest (the rollups are hourly). */
-export function trafficUnit(from: Date, to: Date): TrafficUnit {
+function trafficUnit(from: Date, to: Date): TrafficUnit {
   const unit = bucketFor(from, to);
   return unit === 'minute' ? 'hour' : unit;
 }
@@ -106,6 +106,20 @@ export function postgresAccessLogExtent(scope: { bucket?: string; key?: string }
       "SELECT date_part('epoch', min(request_time)) * 1000 AS oldest, date_part('epoch', max(request_time)) * 1000 AS newest " +
       `FROM s3_access_logs${predicates.length ? ` WHERE ${predicates.join(' AND ')}` : ''}`,
     params,
+  };
+}
+
+/** What every access-log answer starts with: its range, bucket, traffic unit and engine. */
+export function answerRange(
+  f: AccessLogFilter,
+  engine: Engine,
+): Pick<AccessLogOverview, 'from' | 'to' | 'bucket' | 'unit' | 'engine'> {
+  return {
+    from: f.from.toISOString(),
+    to: f.to.toISOString(),
+    bucket: f.bucket ?? null,
+    unit: trafficUnit(f.from, f.to),
+    engine,
   };
 }
 
@@ -138,6 +152,21 @@ function where(f: AccessLogFilter, time: string): { sql: string; params: Record<
   return { sql, params };
 }
 
+const text = (v: unknown) => (v === null || v === undefined ? null : String(v));
+
+/** A key's latest requests from rows with `at_ms`, `bucket`, `operation`, `status`, `bytes`, `requester`, `error`. */
+export function recentRequests(rows: readonly Row[]): AccessLogKeyResponse['recent'] {
+  return rows.map((r) => ({
+    at: num(r.at_ms) ?? 0,
+    bucket: String(r.bucket),
+    operation: text(r.operation),
+    status: num(r.status),
+    bytes: num(r.bytes),
+    requester: text(r.requester),
+    errorCode: text(r.error),
+  }));
+}
+
 export const counted = (rows: readonly Row[], label: string): CountedRow[] =>
   rows.map((r) => ({
     label: r[label] === null ? '(none)' : String(r[label]),
@@ -151,7 +180,7 @@ export async function accessLogOverview(
 ): Promise<AccessLogAnswer<AccessLogOverview>> {
   const raw = where(f, 'request_time');
   const hourly = where(f, 'hour');
-  const unit = trafficUnit(f.from, f.to);
+  const range = answerRange(f, 'postgres');
   const group = async (expr: string, alias: string, extra = '', limit = TOP) =>
     counted(
       await db.query(
@@ -164,7 +193,7 @@ export async function accessLogOverview(
     );
 
   const series = await db.query(
-    `SELECT date_part('epoch', date_trunc('${unit}', hour AT TIME ZONE 'UTC')) * 1000 AS t,
+    `SELECT date_part('epoch', date_trunc('${range.unit}', hour AT TIME ZONE 'UTC')) * 1000 AS t,
             CAST(sum(requests) AS bigint) AS requests, CAST(sum(bytes_sent) AS bigint) AS bytes,
             CAST(sum(errors) AS bigint) AS errors
      FROM s3_access_log_hourly WHERE ${hourly.sql} GROUP BY 1 ORDER BY 1`,
@@ -192,11 +221,7 @@ export async function accessLogOverview(
   const d = downloads[0] ?? {};
   const points = trafficPoints(series);
   return {
-    from: f.from.toISOString(),
-    to: f.to.toISOString(),
-    bucket: f.bucket ?? null,
-    unit,
-    engine: 'postgres',
+    ...range,
     totals: trafficTotals(points),
     series: points,
     buckets: buckets.map((b) => ({ bucket: String(b.bucket), requests: num(b.requests) ?? 0 })),
@@ -221,7 +246,8 @@ export async function accessLogKey(
   const base = where(f, 'request_time');
   const sql = `${base.sql} AND key = :key`;
   const params = { ...base.params, key: f.key } as SqlParams;
-  const unit = trafficUnit(f.from, f.to);
+  const range = answerRange(f, 'postgres');
+  const unit = range.unit;
   const series = await db.query(
     `SELECT t, requests, bytes, errors FROM (
        SELECT date_trunc('${unit}', request_time AT TIME ZONE 'UTC') AS bucket_start,
@@ -243,29 +269,17 @@ export async function accessLogKey(
     params,
   );
   const recent = await db.query(
-    `SELECT date_part('epoch', request_time) * 1000 AS at, bucket, operation, http_status, bytes_sent,
-            coalesce(requester, remote_ip) AS requester, error_code
+    `SELECT date_part('epoch', request_time) * 1000 AS at_ms, bucket, operation, http_status AS status,
+            bytes_sent AS bytes, coalesce(requester, remote_ip) AS requester, error_code AS error
      FROM s3_access_logs WHERE ${sql} ORDER BY request_time DESC, record_id LIMIT 20`,
     params,
   );
   return {
     key: f.key,
-    from: f.from.toISOString(),
-    to: f.to.toISOString(),
-    bucket: f.bucket ?? null,
-    unit,
-    engine: 'postgres',
+    ...range,
     series: trafficPoints(series),
     statuses: counted(statuses, 'http_status'),
     requesters: counted(requesters, 'requester'),
-    recent: recent.map((r) => ({
-      at: num(r.at) ?? 0,
-      bucket: String(r.bucket),
-      operation: r.operation === null ? null : String(r.operation),
-      status: num(r.http_status),
-      bytes: num(r.bytes_sent),
-      requester: r.requester === null ? null : String(r.requester),
-      errorCode: r.error_code === null ? null : String(r.error_code),
-    })),
+    recent: recentRequests(recent),
   };
 }

@@ -12,6 +12,7 @@ import {
   postgresAccessLogExtent,
   readAccessLogKeyRequest,
   readAccessLogRequest,
+  type AccessLogAnswer,
   type AccessLogRequest,
 } from './access-logs';
 import { athenaAccessLogKey, athenaAccessLogOverview, athenaLogExtentQuery } from './access-logs-athena';
@@ -178,12 +179,12 @@ async function loggedBuckets(db: Database, bucket: string | undefined): Promise<
 async function accessLogs<R extends AccessLogOverview | AccessLogKeyResponse>(
   deps: ApiDependencies,
   request: AccessLogRequest & { readonly key?: string },
-  postgres: (range: { from: Date; to: Date }) => Promise<Omit<R, 'updatedAt' | 'period' | 'dataExtent'>>,
+  postgres: (range: { from: Date; to: Date }) => Promise<AccessLogAnswer<R>>,
   athena: (
     rows: AthenaMeter['rows'],
     range: { from: Date; to: Date; buckets: string[] },
-  ) => Promise<Omit<R, 'updatedAt' | 'period' | 'dataExtent'>>,
-  empty: (answer: Omit<R, 'updatedAt' | 'period' | 'dataExtent'>) => boolean,
+  ) => Promise<AccessLogAnswer<R>>,
+  empty: (answer: AccessLogAnswer<R>) => boolean,
 ): Promise<R> {
   const { db } = deps;
   if (request.engine === 'postgres') {

@@ -21,7 +21,7 @@ import {
   type BuiltQuery,
   type ChartSelection,
 } from './queries';
-import { rollupQueries } from './rollup-queries';
+import { holdsWholeDay, rollupQueries } from './rollup-queries';
 
 /** Runs one built statement and returns its rows (values may be numbers or numeric strings). */
 export type QueryRunner = (query: BuiltQuery) => Promise<Row[]>;
@@ -66,7 +66,7 @@ export async function loadCharts(
   run: QueryRunner,
   options: ChartOptions = {},
 ): Promise<ChartsResponse> {
-  if (engine === 'postgres') {
+  if (engine === 'postgres' && holdsWholeDay(selection.from, selection.to)) {
     const rollups = rollupQueries(selection);
     const [summary] = await run(rollups.summary);
     const count = num(summary?.n) ?? 0;
@@ -125,6 +125,7 @@ export function shapeCharts(
   const { dataset, measure } = selection;
   const plan = chartPlan(dataset, measure);
   const m = axis(measure);
+  const unit = bucketFor(selection.from, selection.to);
 
   const boxRow = results.box?.[0];
   const count = boxRow ? (num(boxRow.n) ?? 0) : 0;
@@ -206,8 +207,8 @@ export function shapeCharts(
         })),
       },
       series: {
-        title: `${measure.label} over time (average per ${bucketFor(selection.from, selection.to)})`,
-        bucket: bucketFor(selection.from, selection.to),
+        title: `${measure.label} over time (average per ${unit})`,
+        bucket: unit,
         y: m,
         points: (results.series ?? []).map(
           (r) =>

@@ -196,7 +196,8 @@ function whereClause(d: Dialect, b: Binder, s: ChartSelection, plan: ChartPlan, 
   return predicates.join(' AND ');
 }
 
-function keyOrder(dataset: Dataset): string {
+/** The dataset's key, ascending: the order that breaks ties between records. */
+export function keyOrder(dataset: Dataset): string {
   return dataset.key.map((k) => `${ident(k)} ASC`).join(', ');
 }
 

@@ -9,7 +9,6 @@
  * Counts, sums, minima, maxima, the per-hour series, the top-N lists and the pie are exact; only the
  * quartiles and the histogram come from fine bins, which the caller marks approximate.
  */
-import type { Dataset } from '../../datasets';
 import type { SqlValue } from '../../db/database';
 import {
   AGE_GROUPS,
@@ -19,7 +18,9 @@ import {
   bucketFor,
   chartPlan,
   ident,
+  keyOrder,
   type BuiltQuery,
+  type ChartPlan,
   type ChartSelection,
 } from './queries';
 import type { ChartName } from './contract';
@@ -44,6 +45,12 @@ export function wholeDays(from: Date, to: Date): { first: Date; end: Date } {
   const first = Math.ceil(from.getTime() / DAY_MS) * DAY_MS;
   const end = Math.floor(to.getTime() / DAY_MS) * DAY_MS;
   return first < end ? { first: new Date(first), end: new Date(end) } : { first: from, end: from };
+}
+
+/** Whether [from, to) holds a whole UTC day: without one, no rollup can answer any part of it. */
+export function holdsWholeDay(from: Date, to: Date): boolean {
+  const { first, end } = wholeDays(from, to);
+  return first < end;
 }
 
 function statement(chart: ChartName, sql: string, params: Record<string, SqlValue>): BuiltQuery {
@@ -119,7 +126,7 @@ LIMIT ${TOP_N}`,
   // tenth highest listed (see the loader's rollups), and among the rows read directly; those few
   // records are read back by time, then ranked in the scatter's own order.
   const reference = ident(plan.reference.name);
-  const keyOrder = dataset.key.map((k) => `${ident(k)} ASC`).join(', ');
+  const order = keyOrder(dataset);
   const both = `${present} AND ${reference} IS NOT NULL`;
   const scatter = statement(
     'scatter',
@@ -139,10 +146,10 @@ FROM (
     UNION ALL
     SELECT * FROM raw WHERE ${both}
   ) records
-  ORDER BY ${reference} DESC, ${keyOrder}
+  ORDER BY ${reference} DESC, ${order}
   LIMIT ${TOP_N}
 ) ranked
-ORDER BY x DESC, ${keyOrder}`,
+ORDER BY x DESC, ${order}`,
     params,
   );
 
@@ -184,17 +191,15 @@ ORDER BY bin`,
     params,
   );
 
-  return { summary, top, scatter, series, distribution, share: shareQuery(dataset, s, params, parts) };
+  return { summary, top, scatter, series, distribution, share: shareQuery(plan, params, parts) };
 }
 
 /** The pie: rows per value of a dimension, or entities per age group. */
 function shareQuery(
-  dataset: Dataset,
-  s: ChartSelection,
+  plan: ChartPlan,
   params: Record<string, SqlValue>,
   parts: string,
 ): BuiltQuery | undefined {
-  const plan = chartPlan(dataset, s.measure);
   if (plan.share.kind === 'dimension') {
     const dim = ident(plan.share.column.name);
     return statement(

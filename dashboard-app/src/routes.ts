@@ -9,7 +9,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Database } from '../../db/database';
 import { apiRoutes, type ApiRoute, type AthenaOption } from './api';
 import type { ApiPath } from './contract';
-import { LoginRateLimiter, SessionSigner, type Session } from './auth';
+import { LoginRateLimiter, SessionSigner } from './auth';
 import type { ClientAddressSource } from './client-address';
 import { sendError } from './error-response';
 import { HttpError } from './http-error';
@@ -143,13 +143,6 @@ export function createDashboardHandler(options: DashboardOptions): RequestHandle
     });
   }
 
-  /** The request's session, unless it was ended (checked in Postgres when that cannot wake it). */
-  async function liveSession(req: IncomingMessage, queriesDatabase: boolean): Promise<Session | undefined> {
-    const session = signedSession(signer, req);
-    if (!session || (await revocations.isRevoked(session, queriesDatabase))) return undefined;
-    return session;
-  }
-
   async function dispatch(request: Request): Promise<void> {
     const { req, res, method, url } = request;
     const candidates = byPath.get(url.pathname);
@@ -162,14 +155,19 @@ export function createDashboardHandler(options: DashboardOptions): RequestHandle
     const route = select(candidates, method);
     if (route.method !== 'GET') assertSameOrigin(req);
 
+    // A session counts when its signature holds and it was not ended (./sessions.ts).
     if (route.kind === 'page') {
-      if (route.access === 'session' && !(await liveSession(req, false))) return redirect(res, '/login');
+      if (route.access === 'session') {
+        const session = signedSession(signer, req);
+        if (!session || (await revocations.isRevoked(session, false))) return redirect(res, '/login');
+      }
       return route.handle(request);
     }
-    // API: a session by its signature first, so nobody without one learns which parameters exist.
-    if (!signedSession(signer, req)) throw new HttpError(401, 'Log in first: this endpoint needs a session.');
+    // API: the signature first, so nobody without a session learns which parameters exist.
+    const session = signedSession(signer, req);
+    if (!session) throw new HttpError(401, 'Log in first: this endpoint needs a session.');
     const prepared = route.api.prepare(parseQuery(url.search));
-    if (!(await liveSession(req, prepared.queriesDatabase))) {
+    if (await revocations.isRevoked(session, prepared.queriesDatabase)) {
       throw new HttpError(401, 'This session has ended; log in again.');
     }
     sendJson(res, 200, await prepared.answer());

@@ -11,8 +11,10 @@ import { getDataset } from '../../datasets';
 import type { Database } from '../../db/database';
 import { insertSql, toSqlParams } from '../../db/dataset-sql';
 import { keepRecord, DEFAULT_ACCESS_LOG_RULES } from '../../lambda/loader/s3-access-log/rules';
+import { startDashboardServer, type RunningDashboard } from '../../dashboard-app/src/server';
 import { listFiles, loadFiles } from '../../scripts/load';
 import { launchChromium as launchSystemChromium } from '../support/chromium';
+import { startTestDatabase, type TestDatabase } from '../support/local-database';
 
 export const SHOTS = path.resolve(import.meta.dirname, '..', '..', 'test-results', 'dashboard');
 export const METRIC_CHARTS = ['scatter', 'top', 'series', 'box', 'histogram', 'share'];
@@ -21,6 +23,26 @@ export const METRIC_CHARTS = ['scatter', 'top', 'series', 'box', 'histogram', 's
 export async function launchChromium(): Promise<Browser> {
   fs.mkdirSync(SHOTS, { recursive: true });
   return launchSystemChromium();
+}
+
+/** The local database with short retries, so that a database resuming reaches the page at once. */
+export function startBrowserTestDatabase(): Promise<TestDatabase> {
+  return startTestDatabase({ retry: { baseDelayMs: 10, maxDelayMs: 50, budgetMs: 300 } });
+}
+
+/** The dashboard server over `db` as the browser tests run it: without Athena, logging nothing. */
+export function startTestDashboard(
+  db: Database,
+  password: string,
+  refreshSeconds: number,
+): Promise<RunningDashboard> {
+  return startDashboardServer({
+    db,
+    password,
+    athena: { unavailable: 'Athena is not available in this test.' },
+    refreshSeconds,
+    log: () => {},
+  });
 }
 
 /** Console errors and uncaught exceptions of a page, collected into `problems`. */
@@ -192,6 +214,25 @@ export async function loadLogHistory(db: Database, records: readonly LogRecord[]
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** Usage records of the last week (an hour apart per `n`, plus a second per `n`); `offset` starts `n`. */
+export async function addRecentUsageRows(db: Database, count: number, offset = 0): Promise<void> {
+  const usage = getDataset('usage');
+  const now = Date.now();
+  const rows = Array.from({ length: count }, (_, i) => {
+    const n = i + offset;
+    return toSqlParams(usage, {
+      person_name: `person ${n % 17}`,
+      birth_date: `${1950 + (n % 60)}-0${1 + (n % 9)}-1${n % 9}`,
+      accessed_at: new Date(now - (n % 160) * 3_600_000 - n * 1000).toISOString(),
+      session_duration: (n * 37) % 3600,
+      download_speed: ((n * 7919) % 10_000) / 100,
+      upload_speed: ((n * 104729) % 2_000) / 100,
+      consumed_traffic: ((n * 15485863) % 100_000) / 10,
+    });
+  });
+  await db.batch(insertSql(usage), rows);
 }
 
 /** Usage records per year (each with every measure), the metrics view's history. */

@@ -8,14 +8,16 @@
 import * as path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startDashboardServer, type RunningDashboard } from '../../dashboard-app/src/server';
-import { startTestDatabase, type TestDatabase } from '../support/local-database';
+import type { RunningDashboard } from '../../dashboard-app/src/server';
+import type { TestDatabase } from '../support/local-database';
 import {
   LOG_BUCKET,
   METRIC_CHARTS,
   SHOTS,
   collectProblems,
   launchChromium,
+  startBrowserTestDatabase,
+  startTestDashboard,
   loadLogHistory,
   loadUsageHistory,
   logHistory,
@@ -113,16 +115,10 @@ async function axeViolations(p: Page): Promise<string[]> {
 }
 
 beforeAll(async () => {
-  t = await startTestDatabase({ retry: { baseDelayMs: 10, maxDelayMs: 50, budgetMs: 300 } });
+  t = await startBrowserTestDatabase();
   await loadLogHistory(t.db, logHistory());
   await loadUsageHistory(t.db);
-  dashboard = await startDashboardServer({
-    db: t.db,
-    password: PASSWORD,
-    athena: { unavailable: 'Athena is not available in this test.' },
-    refreshSeconds: 30,
-    log: () => {},
-  });
+  dashboard = await startTestDashboard(t.db, PASSWORD, 30);
   browser = await launchChromium();
   // axe-core is injected as a script element, which the page's Content Security Policy would refuse.
   phone = await browser.newContext({ viewport: { width: 390, height: 844 }, bypassCSP: true });

@@ -8,14 +8,16 @@
 import * as path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startDashboardServer, type RunningDashboard } from '../../dashboard-app/src/server';
-import { startTestDatabase, type TestDatabase } from '../support/local-database';
+import type { RunningDashboard } from '../../dashboard-app/src/server';
+import type { TestDatabase } from '../support/local-database';
 import {
   SHOTS,
   card,
   collectProblems,
   keptRecords,
   launchChromium,
+  startBrowserTestDatabase,
+  startTestDashboard,
   loadLogHistory,
   loadUsageHistory,
   logHistory,
@@ -58,18 +60,12 @@ async function chooseCustom(from: string, to: string): Promise<void> {
 }
 
 beforeAll(async () => {
-  t = await startTestDatabase({ retry: { baseDelayMs: 10, maxDelayMs: 50, budgetMs: 300 } });
+  t = await startBrowserTestDatabase();
   const records = logHistory();
   await loadLogHistory(t.db, records);
   kept = keptRecords(records);
   usageTimes = await loadUsageHistory(t.db);
-  dashboard = await startDashboardServer({
-    db: t.db,
-    password: PASSWORD,
-    athena: { unavailable: 'Athena is not available in this test.' },
-    refreshSeconds: 2,
-    log: () => {},
-  });
+  dashboard = await startTestDashboard(t.db, PASSWORD, 2);
   browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1280, height: 900 }, timezoneId: ZONE });
   collectProblems(page, problems);

@@ -9,9 +9,17 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { getDataset } from '../../datasets';
 import { insertSql, toSqlParams } from '../../db/dataset-sql';
 import { rebuildHourlyRollups } from '../../lambda/loader/s3-access-log/rollups';
-import { startDashboardServer, type RunningDashboard } from '../../dashboard-app/src/server';
-import { startTestDatabase, type TestDatabase } from '../support/local-database';
-import { SHOTS, chartState, collectProblems, launchChromium } from './browser-harness';
+import type { RunningDashboard } from '../../dashboard-app/src/server';
+import type { TestDatabase } from '../support/local-database';
+import {
+  SHOTS,
+  addRecentUsageRows,
+  chartState,
+  collectProblems,
+  launchChromium,
+  startBrowserTestDatabase,
+  startTestDashboard,
+} from './browser-harness';
 
 const PASSWORD = 'browser-test-password-123';
 const usage = getDataset('usage');
@@ -22,33 +30,10 @@ let browser: Browser;
 let page: Page;
 const problems: string[] = [];
 
-async function addUsageRows(count: number, offset: number): Promise<void> {
-  const now = Date.now();
-  const rows = Array.from({ length: count }, (_, i) => {
-    const n = i + offset;
-    return toSqlParams(usage, {
-      person_name: `person ${n % 17}`,
-      birth_date: `${1950 + (n % 60)}-0${1 + (n % 9)}-1${n % 9}`,
-      accessed_at: new Date(now - (n % 160) * 3_600_000 - n * 1000).toISOString(),
-      session_duration: (n * 37) % 3600,
-      download_speed: ((n * 7919) % 10_000) / 100,
-      upload_speed: ((n * 104729) % 2_000) / 100,
-      consumed_traffic: ((n * 15485863) % 100_000) / 10,
-    });
-  });
-  await t.db.batch(insertSql(usage), rows);
-}
-
 beforeAll(async () => {
-  t = await startTestDatabase({ retry: { baseDelayMs: 10, maxDelayMs: 50, budgetMs: 300 } });
-  await addUsageRows(400, 0);
-  dashboard = await startDashboardServer({
-    db: t.db,
-    password: PASSWORD,
-    athena: { unavailable: 'Athena is not available in this test.' },
-    refreshSeconds: 1,
-    log: () => {},
-  });
+  t = await startBrowserTestDatabase();
+  await addRecentUsageRows(t.db, 400);
+  dashboard = await startTestDashboard(t.db, PASSWORD, 1);
   browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1400, height: 1100 } });
   collectProblems(page, problems);
@@ -121,7 +106,7 @@ describe('dashboard in Chromium', () => {
       /^400 records/.test(document.getElementById('metrics-note')?.textContent ?? ''),
     );
     const stamp = await page.getAttribute('#updated', 'data-updated-at');
-    await addUsageRows(50, 10_000);
+    await addRecentUsageRows(t.db, 50, 10_000);
     await page.waitForFunction(
       () => /^450 records/.test(document.getElementById('metrics-note')?.textContent ?? ''),
       undefined,

@@ -14,16 +14,14 @@ import { pathToFileURL } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { buildPage } from '../../dashboard-app/build-page';
-import { getDataset } from '../../datasets';
-import { insertSql, toSqlParams } from '../../db/dataset-sql';
 import type { FunctionUrlEvent, FunctionUrlResult } from '../../dashboard-app/src/lambda-adapter';
 import { LOCAL_CLUSTER_ARN, LOCAL_DATABASE, LOCAL_SECRET_ARN } from '../../local/data-api-server';
 import { synthApp } from '../support/synth';
-import { startTestDatabase, type TestDatabase } from '../support/local-database';
+import type { TestDatabase } from '../support/local-database';
 import { launchChromium } from '../support/chromium';
+import { addRecentUsageRows, chartState, collectProblems, startBrowserTestDatabase } from './browser-harness';
 
 const PASSWORD = 'lambda-browser-password-42';
-const CHARTS = ['scatter', 'top', 'series', 'box', 'histogram', 'share'];
 const SHOTS = path.resolve(import.meta.dirname, '..', '..', 'test-results', 'dashboard-lambda');
 
 type FunctionUrlHandler = (event: FunctionUrlEvent) => Promise<FunctionUrlResult>;
@@ -76,27 +74,10 @@ async function toEvent(req: IncomingMessage): Promise<FunctionUrlEvent> {
   };
 }
 
-async function addUsageRows(count: number): Promise<void> {
-  const usage = getDataset('usage');
-  const now = Date.now();
-  const rows = Array.from({ length: count }, (_, n) =>
-    toSqlParams(usage, {
-      person_name: `visitor ${n % 13}`,
-      birth_date: `${1960 + (n % 40)}-0${1 + (n % 9)}-2${n % 8}`,
-      accessed_at: new Date(now - (n % 120) * 3_600_000 - n * 997).toISOString(),
-      session_duration: (n * 53) % 3000,
-      download_speed: ((n * 3571) % 9000) / 100,
-      upload_speed: ((n * 7919) % 1500) / 100,
-      consumed_traffic: ((n * 104729) % 80_000) / 10,
-    }),
-  );
-  await t.db.batch(insertSql(usage), rows);
-}
-
 beforeAll(async () => {
   fs.mkdirSync(SHOTS, { recursive: true });
-  t = await startTestDatabase({ retry: { baseDelayMs: 10, maxDelayMs: 50, budgetMs: 300 } });
-  await addUsageRows(300);
+  t = await startBrowserTestDatabase();
+  await addRecentUsageRows(t.db, 300);
   assetDir = dashboardFunctionAsset();
 
   // The function's environment, as the stack sets it, pointed at the local Data API endpoint.
@@ -137,10 +118,7 @@ beforeAll(async () => {
 
   browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1400, height: 1100 } });
-  page.on('console', (m) => {
-    if (m.type() === 'error') problems.push(m.text());
-  });
-  page.on('pageerror', (e) => problems.push(e.message));
+  collectProblems(page, problems);
 }, 240_000);
 
 afterAll(async () => {
@@ -199,22 +177,7 @@ describe('dashboard on Lambda behind a Function URL, in Chromium', () => {
         timeout: 30_000,
       },
     );
-    const charts = await page.evaluate((ids) => {
-      const w = window as unknown as {
-        echarts: {
-          getInstanceByDom(el: Element): { getOption(): { title: { text: string }[] } } | undefined;
-        };
-      };
-      return ids.map((id) => {
-        const el = document.getElementById(`chart-${id}`)!;
-        const canvas = el.querySelector('canvas');
-        return {
-          id,
-          title: w.echarts.getInstanceByDom(el)?.getOption().title[0]?.text ?? '',
-          canvas: canvas ? canvas.width * canvas.height : 0,
-        };
-      });
-    }, CHARTS);
+    const charts = await chartState(page);
     expect(charts).toHaveLength(6);
     for (const chart of charts) {
       expect(chart.canvas, chart.id).toBeGreaterThan(0);

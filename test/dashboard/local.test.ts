@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startLocalDashboard, LOCAL_ATHENA_UNAVAILABLE } from '../../local/dashboard';
+import { loginCookie } from '../support/dashboard-login';
 import { startTestDatabase, type TestDatabase } from '../support/local-database';
 
 describe('local dashboard service', () => {
@@ -14,13 +15,7 @@ describe('local dashboard service', () => {
     try {
       expect(dashboard.lines).toEqual([`dashboard: ${dashboard.url}`, `password: ${dashboard.password}`]);
       expect(dashboard.password.length).toBeGreaterThanOrEqual(20);
-      const login = await fetch(`${dashboard.url}/login`, {
-        method: 'POST',
-        redirect: 'manual',
-        headers: { origin: dashboard.url, 'content-type': 'application/json' },
-        body: JSON.stringify({ password: dashboard.password }),
-      });
-      const cookie = login.headers.get('set-cookie')!.split(';')[0];
+      const cookie = await loginCookie(dashboard.url, dashboard.password);
       const body = (await (await fetch(`${dashboard.url}/api/datasets`, { headers: { cookie } })).json()) as {
         athena: { available: boolean; reason: string };
       };

@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Database } from '../../db/database';
 import { startDashboardServer, type RunningDashboard } from '../../dashboard-app/src/server';
+import { loginCookie } from '../support/dashboard-login';
 import { startTestDatabase, type TestDatabase } from '../support/local-database';
 import { recording } from '../support/recording-database';
 
@@ -17,16 +18,7 @@ async function start(db: Database): Promise<RunningDashboard> {
   return startDashboardServer({ db, password: PASSWORD, athena: { unavailable: 'x' }, log: () => {} });
 }
 
-async function login(url: string): Promise<string> {
-  const res = await fetch(`${url}/login`, {
-    method: 'POST',
-    redirect: 'manual',
-    headers: { origin: url, 'content-type': 'application/json' },
-    body: JSON.stringify({ password: PASSWORD }),
-  });
-  expect(res.status).toBe(303);
-  return res.headers.get('set-cookie')!.split(';')[0];
-}
+const login = (url: string) => loginCookie(url, PASSWORD);
 
 async function logout(url: string, cookie: string): Promise<Response> {
   return fetch(`${url}/logout`, { method: 'POST', redirect: 'manual', headers: { origin: url, cookie } });
