@@ -29,7 +29,6 @@ import { refuseForeignRequest } from './request-guard';
  */
 
 export * from './data-api/constants';
-export { DataApiFault };
 
 export interface DataApiServerOptions {
   /** The embedded database. Its session is shared with the Postgres wire endpoint, if any. */

@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import { runMigrations } from '../migrations/runner';
-import { describeFlags, parseStartOptions, portFlag, StartOptionsError, type StartOptions } from './args';
+import { describeFlags, parseStartOptions, portFlag, StartOptionsError } from './args';
 import {
   LOCAL_CLUSTER_ARN,
   LOCAL_DASHBOARD_SECRET_ARN,
@@ -35,9 +35,6 @@ import { removePlatformState, STATE_FILE, writePlatformState } from './state';
  * `{ name: 'dashboard', start: async (ctx) => { ...; return { lines: ['dashboard: http://...'], stop } } }`.
  */
 export const SERVICES: LocalService[] = [ingestionService, athenaService, dashboardService];
-
-export type { StartOptions };
-export { parseStartOptions };
 
 export interface LocalPlatform {
   readonly lines: readonly string[];

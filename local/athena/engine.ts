@@ -8,7 +8,7 @@
  * configuration locked), so a query cannot reach other files through DuckDB's own table functions.
  */
 import * as path from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
+import type { DuckDBInstance } from '@duckdb/node-api';
 import type { LocalCatalog } from './catalog';
 import { QueryError, SESSION_SETTINGS, substituteParameters, trinoFunctionMacros } from './dialect';
 import { scanFiles, scanPartitions, type ScanFile } from './partitions';
@@ -87,41 +87,45 @@ export function queryFailure(
   return new QueryError(name, message.replace(/^[A-Za-z ]+ Error: /, ''));
 }
 
-export class LocalAthenaEngine {
-  private constructor(
-    private readonly instance: DuckDBInstance,
-    private readonly catalog: LocalCatalog,
-    private readonly now: () => Date,
-    private readonly s3Root: string,
-  ) {}
+export interface LocalAthenaEngineOptions {
+  readonly catalog: LocalCatalog;
+  /** The only folder DuckDB may read: the S3 stand-in's. */
+  readonly readableRoot: string;
+  /** The query's time, for NOW in partition projection. @default the clock */
+  readonly now?: () => Date;
+}
 
-  /** Starts DuckDB in memory; it may read files under `readableRoot` only. */
-  static async create(options: {
-    readonly catalog: LocalCatalog;
-    readonly readableRoot: string;
-    readonly now?: () => Date;
-  }): Promise<LocalAthenaEngine> {
-    const instance = await DuckDBInstance.create(':memory:', {
-      autoinstall_known_extensions: 'false',
-      autoload_known_extensions: 'false',
-    });
-    const conn = await instance.connect();
-    try {
-      for (const sql of trinoFunctionMacros()) await conn.run(sql);
-      for (const sql of SESSION_SETTINGS) await conn.run(sql.replace(/^SET /, 'SET GLOBAL '));
-      const root = path.resolve(options.readableRoot) + path.sep;
-      await conn.run(`SET allowed_directories = ['${root.replaceAll("'", "''")}']`);
-      await conn.run('SET enable_external_access = false');
-      await conn.run('SET lock_configuration = true');
-    } finally {
-      conn.closeSync();
-    }
-    return new LocalAthenaEngine(
-      instance,
-      options.catalog,
-      options.now ?? (() => new Date()),
-      path.resolve(options.readableRoot) + path.sep,
-    );
+/** DuckDB in memory with the Trino macros and settings; it may read files under `root` only. */
+async function startDuckDb(root: string): Promise<DuckDBInstance> {
+  const { DuckDBInstance } = await import('@duckdb/node-api');
+  const instance = await DuckDBInstance.create(':memory:', {
+    autoinstall_known_extensions: 'false',
+    autoload_known_extensions: 'false',
+  });
+  const conn = await instance.connect();
+  try {
+    for (const sql of trinoFunctionMacros()) await conn.run(sql);
+    for (const sql of SESSION_SETTINGS) await conn.run(sql.replace(/^SET /, 'SET GLOBAL '));
+    await conn.run(`SET allowed_directories = ['${root.replaceAll("'", "''")}']`);
+    await conn.run('SET enable_external_access = false');
+    await conn.run('SET lock_configuration = true');
+  } finally {
+    conn.closeSync();
+  }
+  return instance;
+}
+
+export class LocalAthenaEngine {
+  private readonly catalog: LocalCatalog;
+  private readonly now: () => Date;
+  private readonly s3Root: string;
+  private instance: Promise<DuckDBInstance> | undefined;
+
+  /** DuckDB starts with the first query, so `npm start` neither loads nor waits for it. */
+  constructor(options: LocalAthenaEngineOptions) {
+    this.catalog = options.catalog;
+    this.now = options.now ?? (() => new Date());
+    this.s3Root = path.resolve(options.readableRoot) + path.sep;
   }
 
   /**
@@ -129,7 +133,7 @@ export class LocalAthenaEngine {
    * (CANCELLED).
    */
   async run(request: QueryRequest): Promise<QueryOutcome> {
-    const conn = await this.instance.connect();
+    const conn = await (await this.duckDb()).connect();
     const viewNames = new Map<string, string>();
     // An interrupt only stops a statement that is running: repeat it until the run ends.
     let interrupting: NodeJS.Timeout | undefined;
@@ -172,7 +176,17 @@ export class LocalAthenaEngine {
     }
   }
 
-  close(): void {
-    this.instance.closeSync();
+  /** DuckDB, started by the first query; a start that failed is tried again by the next one. */
+  private duckDb(): Promise<DuckDBInstance> {
+    this.instance ??= startDuckDb(this.s3Root).catch((err: unknown) => {
+      this.instance = undefined;
+      throw err;
+    });
+    return this.instance;
+  }
+
+  /** Closes DuckDB, if a query started it. Call once no query runs. */
+  async close(): Promise<void> {
+    (await this.instance?.catch(() => undefined))?.closeSync();
   }
 }

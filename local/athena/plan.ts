@@ -5,7 +5,6 @@
  * each one reads only its partitions and its bytes are counted once per read, as Athena counts them.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { VARCHAR } from '@duckdb/node-api';
 import { resolveTable, type LocalCatalog, type LocalTable } from './catalog';
 import { QueryError, nameUnnamedColumns, type AstNode } from './dialect';
 
@@ -44,7 +43,7 @@ function walk(node: unknown, visit: (n: AstNode) => void): void {
 
 /** Parses one SELECT statement; refuses several statements and anything but queries. */
 export async function parseStatement(conn: DuckDBConnection, sql: string): Promise<AstNode> {
-  const reader = await conn.runAndReadAll('SELECT json_serialize_sql(CAST($1 AS VARCHAR))', [sql], [VARCHAR]);
+  const reader = await conn.runAndReadAll('SELECT json_serialize_sql(CAST($1 AS VARCHAR))', [sql]);
   const text = String(reader.getRows()[0]?.[0] ?? '');
   const parsed = JSON.parse(text.replace(NO_LOCATION, NO_LOCATION_MARK)) as {
     error: boolean;
@@ -74,7 +73,7 @@ export async function renderStatement(conn: DuckDBConnection, statement: AstNode
     NO_LOCATION_MARK,
     '"query_location":18446744073709551615',
   );
-  const reader = await conn.runAndReadAll('SELECT json_deserialize_sql(CAST($1 AS JSON))', [json], [VARCHAR]);
+  const reader = await conn.runAndReadAll('SELECT json_deserialize_sql(CAST($1 AS JSON))', [json]);
   return String(reader.getRows()[0]?.[0] ?? '');
 }
 

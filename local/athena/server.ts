@@ -18,8 +18,6 @@ export interface AthenaServerOptions {
   readonly port?: number;
   /** @default '127.0.0.1' */
   readonly host?: string;
-  /** The `npm start` flag that sets the port, named when it is taken. @default '--athena-port' */
-  readonly flag?: string;
 }
 
 export interface AthenaServer {
@@ -107,7 +105,7 @@ export async function startAthenaServer(options: AthenaServerOptions): Promise<A
   const { url } = await listen(server, {
     port: options.port ?? 0,
     host: options.host,
-    flag: options.flag ?? '--athena-port',
+    flag: '--athena-port',
   });
   return { url, close: () => closeServer(server) };
 }

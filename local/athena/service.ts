@@ -60,7 +60,7 @@ export async function startLocalAthena(options: LocalAthenaOptions): Promise<Loc
       region: options.region ?? process.env.AWS_REGION ?? 'us-east-1',
     },
   });
-  const engine = await LocalAthenaEngine.create({ catalog, readableRoot: s3Root, now: options.now });
+  const engine = new LocalAthenaEngine({ catalog, readableRoot: s3Root, now: options.now });
   const outputLocation = 's3://local-athena-results/results/';
   const executions = new LocalQueryExecutions({
     engine,
@@ -74,7 +74,7 @@ export async function startLocalAthena(options: LocalAthenaOptions): Promise<Loc
   try {
     server = await startAthenaServer({ executions, port: options.port ?? 0 });
   } catch (err) {
-    engine.close();
+    await engine.close();
     throw err;
   }
   return {
@@ -90,7 +90,7 @@ export async function startLocalAthena(options: LocalAthenaOptions): Promise<Loc
       await server.close();
       executions.stopAll();
       await executions.whenIdle();
-      engine.close();
+      await engine.close();
     },
   };
 }

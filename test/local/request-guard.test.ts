@@ -57,23 +57,17 @@ function request(
   });
 }
 
-const executeBody = JSON.stringify({
+const execute = {
   resourceArn: LOCAL_CLUSTER_ARN,
   secretArn: LOCAL_SECRET_ARN,
   database: LOCAL_DATABASE,
   sql: 'SELECT 1 AS one',
-});
+};
+const executeBody = JSON.stringify(execute);
 
 describe('the local Data API endpoint', () => {
   it('runs SQL for the SDK and for a same-origin JSON request', async () => {
-    const sdk = await t.client.send(
-      new ExecuteStatementCommand({
-        resourceArn: LOCAL_CLUSTER_ARN,
-        secretArn: LOCAL_SECRET_ARN,
-        database: LOCAL_DATABASE,
-        sql: 'SELECT 1 AS one',
-      }),
-    );
+    const sdk = await t.client.send(new ExecuteStatementCommand(execute));
     expect(sdk.records).toEqual([[{ longValue: 1 }]]);
     const host = new URL(t.endpoint).host;
     const sameOrigin = await request(t.endpoint, '/Execute', {

@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { FLAGS } from '../../local/args';
@@ -89,14 +88,6 @@ export interface InProcessPlatform {
   readonly stop: () => Promise<void>;
 }
 
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 /**
  * Starts the local platform in this process with the local Athena, every port free, no generator,
  * in a new temporary folder named after `prefix`.
@@ -104,12 +95,10 @@ async function freePort(): Promise<number> {
 export async function startInProcess(prefix: string): Promise<InProcessPlatform> {
   const previousEnv = { ...process.env };
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-  process.env.LOCAL_ATHENA_PORT = '0';
-  const argv = [
-    ...['--data-dir', dataDir, '--postgres-port', '0', '--data-api-port', '0'],
-    ...['--ingest-port', '0', '--no-generator', '--dashboard-port', String(await freePort())],
-  ];
-  const platform = await startLocalPlatform(argv, () => {});
+  const platform = await startLocalPlatform(
+    ['--data-dir', dataDir, ...FREE_PORTS, '--no-generator'],
+    () => {},
+  );
   const lines = new Map<string, string>();
   for (const line of platform.lines) {
     const m = /^([a-z][a-z -]*): (.+)$/.exec(line);
