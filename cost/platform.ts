@@ -2,7 +2,13 @@ import { deploymentFacts } from './facts';
 import { limit } from './limits';
 import { LOADER_ROWS_PER_STATEMENT } from './measured';
 import { isConstruct, numberProp, ofType, type StackTemplate } from './templates';
-import { BENCH, INGEST_OVERHEAD_SECONDS, LOADER_OVERHEAD_SECONDS, loaderRowsPerSecond } from './throughput';
+import {
+  BENCH,
+  INGEST_OVERHEAD_SECONDS,
+  LOADER_OVERHEAD_SECONDS,
+  lambdaVcpus,
+  loaderRowsPerSecond,
+} from './throughput';
 
 /**
  * The data path as the simulator sees it: how fast each stage is and what caps it, read from the
@@ -93,7 +99,7 @@ export function awsPlatform(stacks: readonly StackTemplate[]): PlatformModel {
       concurrency: numberProp(ingestProps.ReservedConcurrentExecutions) ?? limit('lambda.accountConcurrency'),
       overheadSeconds: INGEST_OVERHEAD_SECONDS,
       recordsPerVcpuSecond: BENCH.ingestRecordsPerVcpuSecond,
-      vcpus: ingestMemory / 1769,
+      vcpus: lambdaVcpus(ingestMemory),
     },
     loader: {
       concurrency: maxConcurrency ?? limit('lambda.sqs.maxConcurrentInvocations'),

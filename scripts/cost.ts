@@ -7,12 +7,12 @@
  *   npm run cost -- cdk.out --json                   estimate an existing cloud assembly, as JSON
  *   npm run cost -- --no-free-tier                   list prices, without AWS's always-free allowances
  */
-import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { estimateCost } from '../cost/model';
 import { PROFILE_FLAGS, profileFromFlags } from '../cost/profile';
 import { formatEstimate } from '../cost/report';
-import { contextFlags, synthesizeApp } from './synth-app';
+import { contextFlags, hasSetting, synthesizeApp } from './synth-app';
+import { flagValue, positionals } from './take-flag';
 
 const USAGE = `Usage: npm run cost -- [cdk.out folder] [options]
 
@@ -34,49 +34,17 @@ ${PROFILE_FLAGS.map((f) => `  ${`${f.flag} <n>`.padEnd(28)}Usage profile: ${f.ke
   -h, --help                  Show this help.
 `;
 
-function optionValue(argv: readonly string[], name: string): string | undefined {
-  const i = argv.findIndex((a) => a === name || a.startsWith(`${name}=`));
-  if (i === -1) return undefined;
-  return argv[i]!.includes('=') ? argv[i]!.slice(name.length + 1) : argv[i + 1];
-}
-
-/** Positional arguments: those that are neither flags nor flag values. */
-function positionals(argv: readonly string[]): string[] {
-  const valued = new Set(['-c', '--context', '--region', ...PROFILE_FLAGS.map((f) => f.flag)]);
-  const out: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (valued.has(arg)) i++;
-    else if (!arg.startsWith('-')) out.push(arg);
-  }
-  return out;
-}
-
-function withAlertEmails(context: string[]): string[] {
-  const cdkJson = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'cdk.json'), 'utf8')) as {
-    context?: Record<string, unknown>;
-  };
-  const set = context.some((c) => c.startsWith('alertEmails=')) || cdkJson.context?.alertEmails !== undefined;
-  return set ? context : [...context, 'alertEmails=cost-estimate@example.com'];
-}
-
-function main(argv: readonly string[]): void {
+async function main(argv: readonly string[]): Promise<void> {
   if (argv.includes('-h') || argv.includes('--help')) {
     process.stdout.write(USAGE);
     return;
   }
-  const known = new Set([
-    '--json',
-    '--no-free-tier',
-    '-c',
-    '--context',
-    '--region',
-    ...PROFILE_FLAGS.map((f) => f.flag),
-  ]);
+  const valued = new Set(['-c', '--context', '--region', ...PROFILE_FLAGS.map((f) => f.flag)]);
+  const known = new Set(['--json', '--no-free-tier', ...valued]);
   const unknown = argv.filter((a) => a.startsWith('-') && !known.has(a.split('=')[0]!));
   if (unknown.length > 0)
     throw new Error(`Unknown option ${unknown.join(', ')}. Run npm run cost -- --help.`);
-  const folders = positionals(argv);
+  const folders = positionals(argv, valued);
   if (folders.length > 1) throw new Error(`Give at most one cdk.out folder, got ${folders.join(', ')}.`);
   const profile = profileFromFlags(argv);
   const context = contextFlags(argv);
@@ -85,9 +53,13 @@ function main(argv: readonly string[]): void {
       '-c settings apply when synthesizing; with a cdk.out folder the templates already hold them.',
     );
   }
-  const assembly = folders[0] ? resolve(folders[0]) : synthesizeApp(withAlertEmails(context));
+  const assembly = folders[0]
+    ? resolve(folders[0])
+    : await synthesizeApp(
+        hasSetting('alertEmails', context) ? context : [...context, 'alertEmails=cost-estimate@example.com'],
+      );
   const estimate = estimateCost(assembly, {
-    region: optionValue(argv, '--region'),
+    region: flagValue(argv, '--region'),
     profile,
     freeTier: !argv.includes('--no-free-tier'),
   });
@@ -97,9 +69,7 @@ function main(argv: readonly string[]): void {
   if (estimate.unclassified.length > 0) process.exitCode = 1;
 }
 
-try {
-  main(process.argv.slice(2));
-} catch (err) {
+main(process.argv.slice(2)).catch((err: unknown) => {
   process.stderr.write(`\n${(err as Error).message}\n\n`);
   process.exit(1);
-}
+});

@@ -178,10 +178,14 @@ function truncateLines(text: string, maxChars: number): string {
   return lastNewline > 0 ? cut.slice(0, lastNewline) : cut;
 }
 
+/** The length of the longest run of backticks in the text (0 when there is none). */
+function longestBacktickRun(text: string): number {
+  return Math.max(0, ...(text.match(/`+/g) ?? []).map((run) => run.length));
+}
+
 /** A backtick fence longer than any backtick run inside the text, so the text cannot close it. */
 function codeFence(text: string): string {
-  const longest = Math.max(0, ...(text.match(/`+/g) ?? []).map((run) => run.length));
-  return '`'.repeat(Math.max(3, longest + 1));
+  return '`'.repeat(Math.max(3, longestBacktickRun(text) + 1));
 }
 
 function escapeMarkdown(text: string): string {
@@ -194,7 +198,7 @@ function escapeHtml(text: string): string {
 
 /** Text shown verbatim (ARNs and actions hold `*` and `${...}`), in a code span it cannot close. */
 function codeSpan(text: string): string {
-  const fence = '`'.repeat(Math.max(0, ...(text.match(/`+/g) ?? []).map((run) => run.length)) + 1);
+  const fence = '`'.repeat(longestBacktickRun(text) + 1);
   const pad = text.startsWith('`') || text.endsWith('`') ? ' ' : '';
   return `${fence}${pad}${text}${pad}${fence}`;
 }

@@ -118,17 +118,6 @@ export async function synth(options: {
   return readStacks(options.outdir);
 }
 
-/** Whether a setting is given on the command line or in a cdk.json's context. */
-export function hasSetting(key: string, context: readonly string[], cdkJsonFile: string): boolean {
-  if (context.some((c) => c.startsWith(`${key}=`))) return true;
-  if (!fs.existsSync(cdkJsonFile)) return false;
-  const cdkJson = JSON.parse(fs.readFileSync(cdkJsonFile, 'utf8')) as { context?: Record<string, unknown> };
-  const value = cdkJson.context?.[key];
-  return (
-    value !== undefined && value !== null && value !== '' && !(Array.isArray(value) && value.length === 0)
-  );
-}
-
 /** Copies the files git knows of or would add (tracked, changed and new; not ignored) to `dest`. */
 export async function copyWorkingTree(repoRoot: string, dest: string): Promise<void> {
   const listed = await run('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], {

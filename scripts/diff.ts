@@ -22,13 +22,13 @@ import {
   copyWorkingTree,
   exportCommit,
   git,
-  hasSetting,
   linkDependencies,
   readTemplate,
   run,
   synth,
   type StackArtifact,
 } from './diff-synth';
+import { hasSetting } from './synth-app';
 
 const USAGE = `Usage: npm run diff -- [options]
 

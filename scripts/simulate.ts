@@ -14,7 +14,8 @@ import { LOCAL_PLATFORM, awsPlatform, type PlatformModel } from '../cost/platfor
 import { TYPICAL_PROFILE } from '../cost/profile';
 import { simulate, type SimulationResult } from '../cost/simulator';
 import { readAssembly } from '../cost/templates';
-import { contextFlags, synthesizeApp } from './synth-app';
+import { contextFlags, hasSetting, synthesizeApp } from './synth-app';
+import { flagValue, positionals } from './take-flag';
 
 const USAGE = `Usage: npm run simulate -- --events-per-second <n> [options]
        npm run simulate -- --calibrate [--seconds <s>]
@@ -47,19 +48,13 @@ const duration = (s: number) =>
     : `${num(s)} s (${s < 7200 ? `${num(s / 60, 1)} min` : s < 172_800 ? `${num(s / 3600, 1)} h` : `${num(s / 86_400, 1)} days`})`;
 const bytes = (b: number) => (b >= 1024 ** 3 ? `${num(b / 1024 ** 3, 1)} GB` : `${num(b / 1024 ** 2, 1)} MB`);
 
-function value(argv: readonly string[], name: string): string | undefined {
-  const i = argv.findIndex((a) => a === name || a.startsWith(`${name}=`));
-  if (i === -1) return undefined;
-  return argv[i]!.includes('=') ? argv[i]!.slice(name.length + 1) : argv[i + 1];
-}
-
 function numberOption(
   argv: readonly string[],
   name: string,
   fallback: number | undefined,
   min: number,
 ): number {
-  const text = value(argv, name);
+  const text = flagValue(argv, name);
   if (text === undefined) {
     if (fallback === undefined)
       throw new Error(`${name} is required, e.g. ${name} 100. Run npm run simulate -- --help.`);
@@ -203,14 +198,12 @@ async function main(argv: readonly string[]): Promise<void> {
     '-c',
     '--context',
   ]);
-  const folders = argv.filter((a, i) => !a.startsWith('-') && !valued.has(argv[i - 1] ?? ''));
+  const folders = positionals(argv, valued);
   const context = contextFlags(argv);
   const assembly = folders[0]
     ? resolve(folders[0])
-    : synthesizeApp(
-        context.some((c) => c.startsWith('alertEmails='))
-          ? context
-          : [...context, 'alertEmails=simulate@example.com'],
+    : await synthesizeApp(
+        hasSetting('alertEmails', context) ? context : [...context, 'alertEmails=simulate@example.com'],
       );
   const stacks = readAssembly(assembly);
   const platform = awsPlatform(stacks);

@@ -1,7 +1,7 @@
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { synth } from './diff-synth';
 
 const REPO_ROOT = resolve(import.meta.dirname, '..');
 
@@ -10,27 +10,18 @@ const REPO_ROOT = resolve(import.meta.dirname, '..');
  * into a new temporary folder and returns the folder. Throws with cdk's own output when it fails,
  * so a bad setting reads exactly as it does from `npm run synth`.
  */
-export function synthesizeApp(
+export async function synthesizeApp(
   context: readonly string[],
   outdir = mkdtempSync(join(tmpdir(), 'cdk-out-')),
-): string {
-  const cli = join(REPO_ROOT, 'node_modules', 'aws-cdk', 'bin', 'cdk');
-  if (!existsSync(cli)) throw new Error(`The CDK CLI is not installed at ${cli}. Run npm ci first.`);
-  const result = spawnSync(
-    process.execPath,
-    [cli, 'synth', '--quiet', '--no-notices', '-o', outdir, ...context.flatMap((c) => ['-c', c])],
-    {
-      cwd: REPO_ROOT,
-      encoding: 'utf8',
-      env: { ...process.env, FORCE_COLOR: '0' },
-      maxBuffer: 64 * 1024 * 1024,
-    },
-  );
-  if (result.status !== 0) {
-    throw new Error(
-      `cdk synth failed (exit code ${result.status}):\n${`${result.stdout}${result.stderr}`.trim()}`,
-    );
-  }
+): Promise<string> {
+  await synth({
+    cwd: REPO_ROOT,
+    outdir,
+    context,
+    what: 'the app',
+    repoRoot: REPO_ROOT,
+    hint: 'Fix the error above (npm run synth shows it too); settings are passed with -c key=value.',
+  });
   return outdir;
 }
 
@@ -48,4 +39,19 @@ export function contextFlags(argv: readonly string[]): string[] {
     } else if (arg.startsWith('--context=')) context.push(arg.slice('--context='.length));
   }
   return context;
+}
+
+/** Whether a setting is given on the command line or in a cdk.json's context (the platform's by default). */
+export function hasSetting(
+  key: string,
+  context: readonly string[],
+  cdkJsonFile = join(REPO_ROOT, 'cdk.json'),
+): boolean {
+  if (context.some((c) => c.startsWith(`${key}=`))) return true;
+  if (!existsSync(cdkJsonFile)) return false;
+  const cdkJson = JSON.parse(readFileSync(cdkJsonFile, 'utf8')) as { context?: Record<string, unknown> };
+  const value = cdkJson.context?.[key];
+  return (
+    value !== undefined && value !== null && value !== '' && !(Array.isArray(value) && value.length === 0)
+  );
 }

@@ -10,3 +10,21 @@ export function takeFlag(args: string[], flag: string, usage: string): string | 
   args.splice(i, 2);
   return value;
 }
+
+/** The value of `flag` (`--flag value` or `--flag=value`) without changing `argv`; undefined when absent. */
+export function flagValue(argv: readonly string[], flag: string): string | undefined {
+  const i = argv.findIndex((a) => a === flag || a.startsWith(`${flag}=`));
+  if (i === -1) return undefined;
+  return argv[i]!.includes('=') ? argv[i]!.slice(flag.length + 1) : argv[i + 1];
+}
+
+/** The arguments that are neither flags nor the values of the `valued` flags, in order. */
+export function positionals(argv: readonly string[], valued: ReadonlySet<string>): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (valued.has(arg)) i++;
+    else if (!arg.startsWith('-')) out.push(arg);
+  }
+  return out;
+}

@@ -20,37 +20,26 @@ const synthesized: Template = {
   Outputs: { LakeName: { Value: { Ref: 'Lake' } }, New: { Value: 'y' } },
 };
 
+/** What the toolkit hands over for a stack: the synthesized template and its diff from the deployed one. */
+const compareWithToolkitDiff = (deployedTemplate: Template, after: Template) =>
+  fromDeployedDiff({ id: 'S', stackName: 's', after, diff: fullDiff(deployedTemplate, after) });
+
 describe('fromDeployedDiff (the toolkit returns the diff, not the deployed template)', () => {
   it('rebuilds the deployed resources and outputs from the synthesized template and the diff', () => {
-    const stack = fromDeployedDiff({
-      id: 'Storage',
-      stackName: 'demo-storage',
-      after: synthesized,
-      diff: fullDiff(deployed, synthesized),
-    });
+    const stack = compareWithToolkitDiff(deployed, synthesized);
     expect(stack.status).toBe('changed');
     // The toolkit's metadata resource is hidden from the diff: whether it was deployed is unknown.
     expect(stack.before).toEqual({ Resources: deployed.Resources, Outputs: deployed.Outputs });
   });
 
   it('calls a stack with nothing deployed new (the toolkit compares it with an empty template)', () => {
-    const stack = fromDeployedDiff({
-      id: 'S',
-      stackName: 's',
-      after: synthesized,
-      diff: fullDiff({}, synthesized),
-    });
+    const stack = compareWithToolkitDiff({}, synthesized);
     expect(stack.status).toBe('added');
     expect(stack.before).toBeUndefined();
   });
 
   it('calls a stack identical to its deployed template unchanged', () => {
-    const stack = fromDeployedDiff({
-      id: 'S',
-      stackName: 's',
-      after: deployed,
-      diff: fullDiff(deployed, deployed),
-    });
+    const stack = compareWithToolkitDiff(deployed, deployed);
     expect(stack.status).toBe('unchanged');
   });
 });

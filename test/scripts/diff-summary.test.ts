@@ -9,25 +9,19 @@ import {
   summarize,
 } from '../../scripts/diff-summary';
 
-const storageBefore: Template = {
-  Resources: {
-    Lake: { Type: 'AWS::S3::Bucket', DeletionPolicy: 'Retain', Properties: { BucketName: 'lake' } },
-    LakePolicy: {
-      Type: 'AWS::S3::BucketPolicy',
-      Properties: { Bucket: { Ref: 'Lake' }, PolicyDocument: {} },
-    },
-    Queue: { Type: 'AWS::SQS::Queue' },
+/** A named bucket and its policy; a new name replaces both. */
+const lake = (bucketName: string): Template['Resources'] => ({
+  Lake: { Type: 'AWS::S3::Bucket', DeletionPolicy: 'Retain', Properties: { BucketName: bucketName } },
+  LakePolicy: {
+    Type: 'AWS::S3::BucketPolicy',
+    Properties: { Bucket: { Ref: 'Lake' }, PolicyDocument: {} },
   },
+});
+const storageBefore: Template = {
+  Resources: { ...lake('lake'), Queue: { Type: 'AWS::SQS::Queue' } },
 };
 const storageAfter: Template = {
-  Resources: {
-    Lake: { Type: 'AWS::S3::Bucket', DeletionPolicy: 'Retain', Properties: { BucketName: 'lake-2' } },
-    LakePolicy: {
-      Type: 'AWS::S3::BucketPolicy',
-      Properties: { Bucket: { Ref: 'Lake' }, PolicyDocument: {} },
-    },
-    Topic: { Type: 'AWS::SNS::Topic' },
-  },
+  Resources: { ...lake('lake-2'), Topic: { Type: 'AWS::SNS::Topic' } },
 };
 const database = (zone: string): Template => ({
   Resources: {
