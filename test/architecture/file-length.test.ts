@@ -1,31 +1,15 @@
-import { readFileSync, readdirSync, statSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { LAYERS } from './layers.test';
+import { LAYERS, ROOT, sourceFiles } from './source-tree';
 
 /**
  * Files with one job stay short enough to read in one sitting. A source file over `MAX_LINES` must
  * say in its opening comment why it is one unit (a line containing "one unit"), or be split by job.
  */
 
-const ROOT = resolve(__dirname, '../..');
 const MAX_LINES = 500;
 const SOURCE = /\.(ts|mts|js|mjs|css|html)$/;
-const SKIP = new Set(['node_modules', 'dist', 'vendor', 'cdk.out', 'fixtures']);
-
-function files(folder: string): string[] {
-  const out: string[] = [];
-  const walk = (dir: string) => {
-    for (const name of readdirSync(dir)) {
-      if (SKIP.has(name)) continue;
-      const path = join(dir, name);
-      if (statSync(path).isDirectory()) walk(path);
-      else if (SOURCE.test(name)) out.push(relative(ROOT, path));
-    }
-  };
-  walk(join(ROOT, folder));
-  return out;
-}
 
 /** Whether the file's first comment block explains why it is one unit. */
 function saysWhyOneUnit(text: string): boolean {
@@ -41,7 +25,7 @@ export function tooLong(text: string): boolean {
 describe('file length', () => {
   it(`no source file is longer than ${MAX_LINES} lines unless it says why it is one unit`, () => {
     const long = Object.keys(LAYERS)
-      .flatMap(files)
+      .flatMap((folder) => sourceFiles(folder, SOURCE))
       .map((file) => ({ file, text: readFileSync(join(ROOT, file), 'utf8') }))
       .filter(({ text }) => tooLong(text))
       .map(({ file, text }) => `${file}: ${text.split('\n').length} lines`);

@@ -1,6 +1,7 @@
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { LAYERS, ROOT, sourceFiles } from './source-tree';
 
 /**
  * The folders form layers (docs/architecture.md): each imports only folders below it, never one above
@@ -13,38 +14,8 @@ import { describe, expect, it } from 'vitest';
  * folder under `lambda/` reaches another one only through `lambda/shared/`.
  */
 
-const ROOT = resolve(__dirname, '../..');
-
-export const LAYERS: Readonly<Record<string, number>> = {
-  datasets: 0,
-  db: 1,
-  migrations: 2,
-  lambda: 3,
-  'dashboard-app': 3,
-  local: 4,
-  cost: 4,
-  lib: 5,
-  bin: 6,
-  scripts: 6,
-  bench: 6,
-};
-
-const SOURCE = /\.(ts|mts|js|mjs)$/;
-const SKIP = new Set(['node_modules', 'dist', 'vendor', 'cdk.out']);
-
-function sourceFiles(folder: string): string[] {
-  const out: string[] = [];
-  const walk = (dir: string) => {
-    for (const name of readdirSync(dir)) {
-      if (SKIP.has(name)) continue;
-      const path = join(dir, name);
-      if (statSync(path).isDirectory()) walk(path);
-      else if (SOURCE.test(name) && !name.endsWith('.d.ts')) out.push(relative(ROOT, path));
-    }
-  };
-  walk(join(ROOT, folder));
-  return out;
-}
+/** Code files; declaration files (`.d.ts`) import nothing that runs. */
+const CODE = /(?<!\.d)\.(ts|mts|js|mjs)$/;
 
 /** Module specifiers of static imports and re-exports (type-only included) and dynamic imports. */
 export function importSpecifiers(source: string): string[] {
@@ -84,7 +55,7 @@ export interface Edge {
 function importGraph(): Edge[] {
   const edges: Edge[] = [];
   for (const folder of Object.keys(LAYERS)) {
-    for (const file of sourceFiles(folder)) {
+    for (const file of sourceFiles(folder, CODE)) {
       for (const specifier of importSpecifiers(readFileSync(join(ROOT, file), 'utf8'))) {
         const to = resolveSpecifier(file, specifier);
         if (to) edges.push({ from: file, to });
